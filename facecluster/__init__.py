@@ -1,0 +1,11 @@
+"""Turn raw footage into folders of face portraits grouped by person.
+
+The stages, in the order a run goes through them:
+
+    frames.py      FramesGenerator: one resized frame per second of video
+    pipeline.py    FramesProvider -> FaceEncoder -> DatastoreManager (pyPiper)
+    datastore.py   per-frame pickles, the restricted unpickler, PicklesListCollator
+    clustering.py  FaceClusterUtility (DBSCAN)
+    portraits.py   FaceImageGenerator: portraits, YOLO annotations, montages, faces.csv
+    run.py         the whole job, wired together for main.py
+"""

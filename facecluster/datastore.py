@@ -1,0 +1,163 @@
+"""Stage 2's output and stage 3: per-frame pickles in Encodings/, merged into encodings.pickle.
+
+Every pickle this project reads goes through `load_pickle`, which refuses any
+type the project does not itself write, so a foreign or malicious pickle can
+never run code.
+"""
+
+import io
+import json
+import os
+import pickle
+
+import numpy as np
+from tqdm import tqdm
+
+from .errors import UserError
+from .files import write_bytes, write_text
+
+ENCODINGS_FOLDER = "Encodings"
+SETTINGS_NAME = "settings.json"
+COLLATED_NAME = "encodings.pickle"
+FRAME_FORMAT = "facecluster.frame/1"
+COLLATED_FORMAT = "facecluster.encodings/1"
+
+# What numpy arrays and scalars need to unpickle (numpy 1 and numpy 2 module
+# names); nothing else outside the builtin containers is allowed.
+_ALLOWED_GLOBALS = {
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"),
+    ("numpy._core.numeric", "_frombuffer"),
+}
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in _ALLOWED_GLOBALS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refused type {module}.{name}")
+
+
+def load_pickle(path, expected_format):
+    """Load a pickle written by this project, or raise UserError naming the file."""
+    try:
+        with open(path, "rb") as f:
+            data = _RestrictedUnpickler(io.BytesIO(f.read())).load()
+    except PermissionError:
+        raise UserError(f"Cannot read {path}: permission denied.") from None
+    except Exception as error:
+        raise UserError(
+            f"{path} is not a pickle this program wrote ({error}); move it out of the way or use --fresh."
+        ) from None
+    if not isinstance(data, dict) or data.get("format") != expected_format:
+        raise UserError(f"{path} is not a {expected_format} pickle; move it out of the way or use --fresh.")
+    return data
+
+
+def save_pickle(path, data):
+    write_bytes(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def frame_pickle_path(workdir, frame_id):
+    return os.path.join(workdir, ENCODINGS_FOLDER, f"encodings_{frame_id}.pickle")
+
+
+def frame_record(frame, faces):
+    """What one frame's pickle holds: the frame (a plain dict) and its faces."""
+    return {"format": FRAME_FORMAT, "frame": frame, "faces": faces}
+
+
+def encoded_frame_ids(workdir):
+    """Frame ids whose pickle is already in Encodings/, each checked by loading it."""
+    folder = os.path.join(workdir, ENCODINGS_FOLDER)
+    try:
+        names = sorted(n for n in os.listdir(folder) if n.startswith("encodings_") and n.endswith(".pickle"))
+    except FileNotFoundError:
+        return set()
+    except PermissionError:
+        raise UserError(f"Cannot read the folder {folder}: permission denied.") from None
+    done = set()
+    for name in names:
+        record = load_pickle(os.path.join(folder, name), FRAME_FORMAT)
+        _check_frame_record(record, os.path.join(folder, name))
+        done.add(name[len("encodings_"):-len(".pickle")])
+    return done
+
+
+def _check_frame_record(record, path):
+    faces = record.get("faces")
+    if not isinstance(record.get("frame"), dict) or not isinstance(faces, list) or not all(
+        isinstance(face, dict) and np.shape(face.get("encoding")) == (128,) and len(face.get("box", ())) == 4
+        for face in faces
+    ):
+        raise UserError(f"{path} does not hold a frame's faces as this program writes them; move it out of the way or use --fresh.")
+
+
+def check_settings(workdir, settings):
+    """Record the run's settings once per work folder; refuse to mix encodings made differently."""
+    path = os.path.join(workdir, ENCODINGS_FOLDER, SETTINGS_NAME)
+    try:
+        with open(path, encoding="utf-8") as f:
+            recorded = json.load(f)
+    except FileNotFoundError:
+        recorded = None
+    except (OSError, ValueError) as error:
+        raise UserError(f"{path} is unreadable ({error}); move it out of the way or use --fresh.") from None
+    if recorded is None:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_text(path, json.dumps(settings, indent=2, sort_keys=True) + "\n")
+        return
+    sources = dict(recorded.get("sources", {}))
+    changed = [k for k in settings if k != "sources" and recorded.get(k) != settings[k]]
+    if changed:
+        was = ", ".join(f"{k}={recorded.get(k)}" for k in changed)
+        now = ", ".join(f"{k}={settings[k]}" for k in changed)
+        raise UserError(
+            f"{os.path.join(workdir, ENCODINGS_FOLDER)} was made with {was}, not {now}; "
+            "rerun with the same settings, use another --workdir, or add --fresh to start over."
+        )
+    for name, fingerprint in settings.get("sources", {}).items():
+        if name in sources and sources[name] != fingerprint:
+            raise UserError(
+                f"Frames/{name} was made from a different file than {fingerprint['path']}; "
+                "use another --workdir, or add --fresh to start over."
+            )
+        sources[name] = fingerprint
+    if sources != recorded.get("sources", {}):
+        write_text(path, json.dumps(dict(recorded, sources=sources), indent=2, sort_keys=True) + "\n")
+
+
+class PicklesListCollator:
+    """Merges per-frame pickles, in the order given, into one encodings.pickle.
+
+    The result is plain data: `frames` (dicts, in sampling order) and `faces`
+    (dicts with `frame` = index into frames, `box` = (top, right, bottom, left)
+    in the saved frame's pixels, and the 128-d `encoding`).
+    """
+
+    def __init__(self, pickle_paths, progress=True):
+        self.pickle_paths = list(pickle_paths)
+        self.progress = progress
+
+    def collate(self, output_path=None):
+        frames, faces = [], []
+        paths = tqdm(self.pickle_paths, desc="Collating", unit="frame", disable=not self.progress or len(self.pickle_paths) < 200)
+        for path in paths:
+            record = load_pickle(path, FRAME_FORMAT)
+            _check_frame_record(record, path)
+            for face in record["faces"]:
+                faces.append({"frame": len(frames), "box": tuple(int(v) for v in face["box"]), "encoding": np.asarray(face["encoding"], dtype=np.float64)})
+            frames.append(record["frame"])
+        collated = {"format": COLLATED_FORMAT, "frames": frames, "faces": faces}
+        if output_path is not None:
+            save_pickle(output_path, collated)
+        return collated
+
+
+def load_collated(path):
+    return load_pickle(path, COLLATED_FORMAT)

@@ -1,0 +1,41 @@
+"""Atomic writes: a run killed at any moment leaves either the old file or the new one."""
+
+import contextlib
+import os
+import tempfile
+
+import cv2
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds."""
+    folder = os.path.dirname(os.path.abspath(path))
+    base, ext = os.path.splitext(os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{ext}", dir=folder)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_bytes(path, data):
+    with atomic_path(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+
+def write_text(path, text):
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_image(path, image, jpeg_quality=95):
+    """Write a BGR image; the extension of `path` picks the format."""
+    ext = os.path.splitext(path)[1] or ".jpg"
+    ok, encoded = cv2.imencode(ext, image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
+    if not ok:
+        raise OSError(f"OpenCV could not encode an image for {path}")
+    write_bytes(path, encoded.tobytes())

@@ -1,0 +1,155 @@
+"""The whole job: footage in, ClusteredFaces/ out. main.py parses flags and calls `run`."""
+
+import glob
+import hashlib
+import os
+import sys
+from dataclasses import dataclass
+
+from tqdm import tqdm
+
+from .clustering import UNCLUSTERED, FaceClusterUtility
+from .datastore import (
+    COLLATED_NAME, ENCODINGS_FOLDER, SETTINGS_NAME, PicklesListCollator, check_settings, encoded_frame_ids,
+    frame_pickle_path,
+)
+from .errors import UserError
+from .frames import FRAMES_FOLDER, INDEX_NAME, FramesGenerator, list_images, source_names, write_index
+from .pipeline import WorkerDied, encode_frames
+from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable
+
+
+@dataclass
+class Settings:
+    """Every knob of a run, named as on the command line."""
+
+    workdir: str = "."
+    every: float = 1.0
+    max_width: int = 700
+    max_height: int = 500
+    detector: str = "hog"
+    upsample: int = 1
+    workers: int = os.cpu_count() or 1
+    eps: float = 0.45
+    min_samples: int = 2
+    jobs: int = -1
+    fresh: bool = False
+    force: bool = False
+    progress: bool = True
+
+    def encoding_settings(self):
+        """What makes an existing frame pickle reusable: frames sampled and encoded the same way."""
+        return {
+            "every": self.every, "max_width": self.max_width, "max_height": self.max_height,
+            "detector": self.detector, "upsample": self.upsample,
+        }
+
+
+def run(sources, settings):
+    """Run every stage on `sources`; return the process exit code (0, or 1 if some input was only partly usable)."""
+    workdir = settings.workdir
+    prepare_workdir(workdir)
+    generators = [
+        FramesGenerator(source, name, workdir, settings.every, settings.max_width, settings.max_height)
+        for source, name in zip(sources, source_names(sources))
+    ]
+    estimate = sum(generator.probe() for generator in generators)
+    check_replaceable(os.path.join(workdir, CLUSTERED_FOLDER), settings.force)
+    if settings.fresh:
+        forget_encodings(workdir)
+    check_settings(workdir, dict(settings.encoding_settings(), sources={g.name: fingerprint(g.source) for g in generators}))
+    already_encoded = encoded_frame_ids(workdir)
+
+    frames = encode_with_progress(generators, already_encoded, estimate, settings)
+    problems = [problem for generator in generators for problem in generator.problems]
+    write_index(workdir, frames)
+    if not frames:
+        raise UserError("No frame could be read from the input; nothing was encoded.")
+    missing = [frame for frame in frames if not os.path.exists(frame_pickle_path(workdir, frame.frame_id))]
+    if missing:
+        raise UserError(
+            f"{len(missing)} of {len(frames)} frames could not be encoded (first: {missing[0].frame_path}); "
+            "the others are saved in Encodings/ and a rerun retries only these."
+        )
+
+    collated = PicklesListCollator(
+        [frame_pickle_path(workdir, frame.frame_id) for frame in frames], progress=settings.progress
+    ).collate(os.path.join(workdir, COLLATED_NAME))
+    faces = collated["faces"]
+    if not faces:
+        print(f"No faces found in {plural(len(frames), 'frame')}; no clusters written.")
+        return report(problems)
+
+    labels = FaceClusterUtility(settings.eps, settings.min_samples, settings.jobs).cluster([f["encoding"] for f in faces])
+    people = len(set(labels.tolist()) - {UNCLUSTERED})
+    unclustered = int((labels == UNCLUSTERED).sum())
+    print(f"Found {plural(len(faces), 'face')} in {plural(len(frames), 'frame')}: "
+          f"{plural(people, 'person', 'people')}, {plural(unclustered, 'face')} unclustered.")
+    FaceImageGenerator(progress=settings.progress).generate(collated, labels, workdir, settings.force)
+    print(f"Portraits, annotations and montages are in {os.path.join(workdir, CLUSTERED_FOLDER)}/.")
+    return report(problems)
+
+
+def plural(count, one, many=None):
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def report(problems):
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def prepare_workdir(workdir):
+    """Create the work folder and check, before any work, that it can be written to."""
+    try:
+        os.makedirs(workdir, exist_ok=True)
+        for folder in (workdir, os.path.join(workdir, FRAMES_FOLDER), os.path.join(workdir, ENCODINGS_FOLDER)):
+            os.makedirs(folder, exist_ok=True)
+            probe = os.path.join(folder, f".write-test-{os.getpid()}")
+            with open(probe, "w"):
+                pass
+            os.unlink(probe)
+            os.listdir(folder)
+    except OSError as error:
+        raise UserError(f"Cannot write to {error.filename or workdir}: {error.strerror.lower()}.") from None
+
+
+def forget_encodings(workdir):
+    """--fresh: remove this program's frames and encodings (never ClusteredFaces/ or anything else)."""
+    owned = glob.glob(os.path.join(workdir, ENCODINGS_FOLDER, "encodings_*.pickle"))
+    owned += glob.glob(os.path.join(workdir, FRAMES_FOLDER, "*", "frame_*.jpg"))
+    owned += [os.path.join(workdir, p) for p in (os.path.join(ENCODINGS_FOLDER, SETTINGS_NAME), os.path.join(FRAMES_FOLDER, INDEX_NAME), COLLATED_NAME)]
+    for path in owned:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def fingerprint(source):
+    """Identifies a source's content cheaply, so a rerun never reuses frames of a different file."""
+    if os.path.isdir(source):
+        listing = "\n".join(f"{os.path.relpath(p, source)}:{os.path.getsize(p)}" for p in list_images(source))
+        return {"path": os.path.abspath(source), "images": hashlib.sha1(listing.encode()).hexdigest()}
+    digest = hashlib.sha1()
+    with open(source, "rb") as f:
+        digest.update(f.read(1 << 16))
+    return {"path": os.path.abspath(source), "size": os.path.getsize(source), "head": digest.hexdigest()}
+
+
+def encode_with_progress(generators, already_encoded, estimate, settings):
+    todo = max(0, estimate - len(already_encoded))
+    bar = tqdm(total=todo, desc="Encoding frames", unit="frame", disable=not settings.progress)
+
+    def update(done, _known=None):
+        bar.total = max(bar.total, done)
+        bar.update(done - bar.n)
+
+    try:
+        return encode_frames(
+            generators, settings.workdir, already_encoded, settings.detector, settings.upsample, settings.workers, update
+        )
+    except WorkerDied as error:
+        raise UserError(f"Encoding stopped because {error}; the frames encoded so far are kept and a rerun resumes.") from None
+    finally:
+        bar.total = bar.n
+        bar.close()
