@@ -9,3 +9,9 @@ The stages, in the order a run goes through them:
     portraits.py   FaceImageGenerator: portraits, YOLO annotations, montages, faces.csv
     run.py         the whole job, wired together for main.py
 """
+
+import os as _os
+
+# FFmpeg's own log lines ("moov atom not found", ...) would reach the user's
+# terminal beside our one-sentence message; the pipeline reports bad input itself.
+_os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")

@@ -14,7 +14,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .errors import UserError
-from .files import write_bytes, write_text
+from .files import remove_stale_temporaries, write_bytes, write_text
 
 ENCODINGS_FOLDER = "Encodings"
 SETTINGS_NAME = "settings.json"
@@ -75,6 +75,7 @@ def frame_record(frame, faces):
 def encoded_frame_ids(workdir):
     """Frame ids whose pickle is already in Encodings/, each checked by loading it."""
     folder = os.path.join(workdir, ENCODINGS_FOLDER)
+    remove_stale_temporaries(folder)
     try:
         names = sorted(n for n in os.listdir(folder) if n.startswith("encodings_") and n.endswith(".pickle"))
     except FileNotFoundError:

@@ -39,3 +39,17 @@ def write_image(path, image, jpeg_quality=95):
     if not ok:
         raise OSError(f"OpenCV could not encode an image for {path}")
     write_bytes(path, encoded.tobytes())
+
+
+def remove_stale_temporaries(folder):
+    """Delete the temporary files of writes that a killed run never finished."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(".") and ".tmp" in name:
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass

@@ -15,7 +15,7 @@ from typing import Optional
 import cv2
 
 from .errors import UserError
-from .files import write_image, write_text
+from .files import remove_stale_temporaries, write_image, write_text
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 FRAMES_FOLDER = "Frames"
@@ -106,6 +106,7 @@ class FramesGenerator:
         return 1
 
     def __iter__(self):
+        remove_stale_temporaries(os.path.join(self.workdir, self.folder))
         if os.path.isdir(self.source):
             yield from self._image_frames(list_images(self.source))
         elif is_image_file(self.source):

@@ -149,8 +149,14 @@ def _work(graph, inbox, done):
     cv2.setNumThreads(1)
     executor = Executor(graph, quiet=True)
     root = graph._root
+    parent = os.getppid()
     while True:
-        parcel = inbox.get()
+        try:
+            parcel = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent:  # the main process was killed: do not go on writing alone
+                return
+            continue
         if parcel is None:
             break
         for successor in graph._graph[root]:
