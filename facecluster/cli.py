@@ -13,7 +13,7 @@ DETECTORS = ("hog", "cnn")
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
         """One sentence instead of argparse's usage block."""
-        print(f"{self.prog}: {message[0].upper()}{message[1:]} (see --help).", file=sys.stderr)
+        print(f"{self.prog}: {message.removeprefix('argument ')} (see --help).", file=sys.stderr)
         sys.exit(2)
 
 

@@ -80,7 +80,9 @@ def run(sources, settings):
         print(f"No faces found in {plural(len(frames), 'frame')}; no clusters written.")
         return report(problems)
 
-    labels = FaceClusterUtility(settings.eps, settings.min_samples, settings.jobs).cluster([f["encoding"] for f in faces])
+    labels = FaceClusterUtility(settings.eps, settings.min_samples, settings.jobs).cluster(
+        [face["encoding"] for face in faces], frames=[face["frame"] for face in faces]
+    )
     people = len(set(labels.tolist()) - {UNCLUSTERED})
     unclustered = int((labels == UNCLUSTERED).sum())
     print(f"Found {plural(len(faces), 'face')} in {plural(len(frames), 'frame')}: "

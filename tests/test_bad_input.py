@@ -1,0 +1,148 @@
+"""Bad input: one clear sentence on stderr, a non-zero exit, no traceback, nothing lost."""
+
+import pickle
+import shutil
+
+import pytest
+
+from conftest import read_csv, run_main
+
+
+def assert_one_sentence(result, *fragments, code=1):
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].endswith("."), lines[0]
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_missing_path(tmp_path):
+    assert_one_sentence(run_main(["nowhere.mp4"], cwd=tmp_path), "nowhere.mp4 does not exist")
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.mp4").write_bytes(b"")
+    assert_one_sentence(run_main(["empty.mp4"], cwd=tmp_path), "empty.mp4 is empty (0 bytes)")
+
+
+def test_a_file_that_is_not_a_video(tmp_path):
+    (tmp_path / "notes.mp4").write_text("these are my notes, not a video\n" * 50)
+    assert_one_sentence(run_main(["notes.mp4"], cwd=tmp_path), "notes.mp4 is not a video OpenCV can read")
+
+
+def test_a_video_cut_short_before_its_index(tmp_path, people_video):
+    data = people_video[0].read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(data[: len(data) // 2])  # the mp4 index (moov) is at the end
+    assert_one_sentence(run_main(["cut.mp4"], cwd=tmp_path), "cut.mp4 is not a video OpenCV can read")
+
+
+def test_a_truncated_video_keeps_what_was_readable(tmp_path, people_video):
+    import cv2
+
+    reader = cv2.VideoCapture(str(people_video[0]))
+    writer = cv2.VideoWriter(str(tmp_path / "whole.avi"), cv2.VideoWriter_fourcc(*"MJPG"), reader.get(cv2.CAP_PROP_FPS), (640, 360))
+    for _ in range(240):
+        writer.write(reader.read()[1])
+    writer.release()
+    data = (tmp_path / "whole.avi").read_bytes()
+    (tmp_path / "cut.avi").write_bytes(data[: len(data) // 2])
+    result = run_main(["cut.avi"], cwd=tmp_path)
+    assert_one_sentence(result, "cut.avi stopped at frame", "of the 240", "truncated")
+    assert read_csv(tmp_path / "ClusteredFaces" / "faces.csv")  # faces of the readable part are there
+
+
+def test_a_video_with_no_faces_finishes_and_says_so(tmp_path):
+    from tools.scenes import render_video
+
+    render_video(str(tmp_path / "empty_room.mp4"), [], duration=3.0)
+    result = run_main(["empty_room.mp4"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "No faces found in 3 frames; no clusters written." in result.stdout
+    assert not (tmp_path / "ClusteredFaces").exists()
+
+
+def test_an_empty_image_folder(tmp_path):
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "readme.txt").write_text("no images here")
+    assert_one_sentence(run_main(["photos"], cwd=tmp_path), "photos is a folder with no images in it")
+
+
+def test_an_output_folder_that_cannot_be_written(tmp_path, fixtures):
+    (tmp_path / "out").write_text("a file where the work folder should be")
+    result = run_main([fixtures / "group" / "two_people.jpg", "--workdir", "out/run"], cwd=tmp_path)
+    assert_one_sentence(result, "Cannot write to out/run")
+    assert (tmp_path / "out").read_text() == "a file where the work folder should be"
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--eps", "-1"], "--eps: -1 is out of range: it must be greater than 0"),
+    (["--workers", "0"], "--workers: 0 is out of range: it must be from 1 to 256"),
+    (["--detector", "sift"], "--detector: invalid choice: 'sift'"),
+    (["--every", "0s"], "--every: 0s is out of range"),
+    (["--upsample", "many"], "--upsample: 'many' is not a whole number"),
+    (["--min-samples", "0"], "--min-samples: 0 is out of range: it must be at least 1"),
+])
+def test_flag_values_out_of_range(tmp_path, flags, message):
+    assert_one_sentence(run_main(["Footage.mp4", *flags], cwd=tmp_path), message, code=2)
+
+
+@pytest.fixture
+def encoded_run(tmp_path, fixtures):
+    """A finished run on one group photo, to be damaged by the tests below."""
+    shutil.copy(fixtures / "group" / "two_people.jpg", tmp_path / "two_people.jpg")
+    result = run_main(["two_people.jpg"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def test_a_corrupt_pickle_in_encodings(encoded_run):
+    target = encoded_run / "Encodings" / "encodings_two_people_000001.pickle"
+    target.write_bytes(b"\x80\x05garbage that is not a pickle")
+    before = sorted(p.name for p in encoded_run.rglob("*"))
+    result = run_main(["two_people.jpg"], cwd=encoded_run)
+    assert_one_sentence(result, "encodings_two_people_000001.pickle is not a pickle this program wrote")
+    assert target.read_bytes() == b"\x80\x05garbage that is not a pickle"
+    assert sorted(p.name for p in encoded_run.rglob("*")) == before
+
+
+def test_a_foreign_pickle_in_encodings_is_refused_and_not_run(encoded_run):
+    marker = encoded_run / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            import os
+            return (os.system, (f"touch {marker}",))
+
+    target = encoded_run / "Encodings" / "encodings_two_people_000001.pickle"
+    target.write_bytes(pickle.dumps(Payload()))
+    result = run_main(["two_people.jpg"], cwd=encoded_run)
+    assert_one_sentence(result, "refused type posix.system")
+    assert not marker.exists()
+
+
+def test_a_pickle_of_plain_data_that_is_not_ours(encoded_run):
+    target = encoded_run / "Encodings" / "encodings_two_people_000001.pickle"
+    target.write_bytes(pickle.dumps([{"imagePath": "x.jpg", "loc": (1, 2, 3, 4)}]))  # the seed's format
+    assert_one_sentence(run_main(["two_people.jpg"], cwd=encoded_run), "is not a facecluster.frame/1 pickle")
+
+
+def test_changed_settings_do_not_mix_with_earlier_encodings(encoded_run):
+    result = run_main(["two_people.jpg", "--upsample", "2"], cwd=encoded_run)
+    assert_one_sentence(result, "was made with upsample=1, not upsample=2", "--fresh")
+    fresh = run_main(["two_people.jpg", "--upsample", "2", "--fresh"], cwd=encoded_run)
+    assert fresh.returncode == 0, fresh.stderr
+
+
+def test_a_result_a_human_edited_is_never_overwritten(encoded_run):
+    clustered = encoded_run / "ClusteredFaces"
+    (clustered / "Unclustered").rename(clustered / "alice")
+    result = run_main(["two_people.jpg"], cwd=encoded_run)
+    assert_one_sentence(result, "ClusteredFaces has changed since this program wrote it", "--force")
+    assert (clustered / "alice").is_dir()
+    forced = run_main(["two_people.jpg", "--force"], cwd=encoded_run)
+    assert forced.returncode == 0, forced.stderr
+    aside = [p for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces.old-")]
+    assert len(aside) == 1 and (aside[0] / "alice").is_dir()
+    assert (clustered / "faces.csv").is_file()
