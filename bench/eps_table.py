@@ -1,0 +1,44 @@
+"""How the clustering would change with eps, on a finished run whose people are known.
+
+    python main.py ../shared/fixtures/faces --workdir /tmp/photos
+    python bench/eps_table.py /tmp/photos
+
+The truth is each face's source folder name (image-folder input laid out as
+<person>/<image>). Prints distance facts and, per eps, pairwise precision and
+recall, clusters and unclustered faces, with faces of one frame kept apart.
+"""
+
+import os
+import sys
+
+import numpy as np
+from scipy.spatial.distance import cdist
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from facecluster.clustering import FaceClusterUtility  # noqa: E402
+from facecluster.datastore import COLLATED_NAME, load_collated  # noqa: E402
+from facecluster.evaluate import pairwise_score  # noqa: E402
+
+
+def main(workdir, *eps_values):
+    collated = load_collated(os.path.join(workdir, COLLATED_NAME))
+    faces, frames = collated["faces"], collated["frames"]
+    encodings = np.array([face["encoding"] for face in faces])
+    people = [os.path.basename(os.path.dirname(frames[face["frame"]]["video"])) for face in faces]
+    distances = cdist(encodings, encodings)
+    same = np.equal.outer(people, people)
+    np.fill_diagonal(distances, np.nan)
+    nearest_same = np.nanmin(np.where(same, distances, np.nan), axis=1)
+    print(f"{len(faces)} faces of {len(set(people))} people")
+    print(f"largest same-person distance     {np.nanmax(np.where(same, distances, np.nan)):.3f}")
+    print(f"smallest different-person dist.  {np.nanmin(np.where(~same, distances, np.nan)):.3f}")
+    print(f"largest nearest-same-person dist {np.nanmax(nearest_same):.3f}")
+    print("eps    precision recall clusters unclustered")
+    for eps in [float(e) for e in eps_values] or [0.35, 0.4, 0.45, 0.5, 0.55, 0.6]:
+        labels = FaceClusterUtility(eps=eps).cluster(encodings, frames=[face["frame"] for face in faces])
+        score = pairwise_score(people, labels.tolist())
+        print(f"{eps:<6} {score.precision:9.3f} {score.recall:6.3f} {len(set(labels.tolist()) - {-1}):8d} {int((labels == -1).sum()):11d}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
