@@ -54,30 +54,29 @@ def build_parser():
     parser = _Parser(
         prog="main.py",
         description="Turn footage into folders of face portraits grouped by person, with YOLO annotations.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("inputs", nargs="*", metavar="FOOTAGE",
                         help="videos, images or folders of images (default: Footage.mp4)")
     parser.add_argument("--workdir", default=default.workdir,
-                        help="folder for Frames/, Encodings/, encodings.pickle and ClusteredFaces/")
+                        help="folder for Frames/, Encodings/, encodings.pickle and ClusteredFaces/ (default: the current folder)")
     parser.add_argument("--every", type=_positive(float, unit="s"), default=default.every, metavar="SECONDS",
-                        help="sample one frame per this many seconds of video, e.g. 1 or 0.5s")
+                        help="sample one frame per this many seconds of video, e.g. 1 or 0.5s (default: %(default)s)")
     parser.add_argument("--max-width", type=_bounded(int, 16), default=default.max_width,
-                        help="frames are shrunk, aspect kept, to at most this width")
+                        help="frames are shrunk, aspect kept, to at most this width (default: %(default)s)")
     parser.add_argument("--max-height", type=_bounded(int, 16), default=default.max_height,
-                        help="... and at most this height")
+                        help="... and at most this height (default: %(default)s)")
     parser.add_argument("--workers", type=_bounded(int, 1, 256), default=default.workers,
-                        help="processes that detect and encode faces (default: all cores)")
+                        help="processes that detect and encode faces (default: all cores, here %(default)s)")
     parser.add_argument("--detector", choices=DETECTORS, default=default.detector,
-                        help="hog is fast on a CPU; cnn finds more faces (turned, small) but is ~20-90x slower on a CPU")
+                        help="face detector: hog is fast on a CPU; cnn finds more faces (turned, small) at many times the cost, see the README (default: %(default)s)")
     parser.add_argument("--upsample", type=_bounded(int, 0, 4), default=default.upsample,
-                        help="times to upsample a frame before detecting: each finds smaller faces at ~4x the cost")
+                        help="times to enlarge a frame 2x before detecting: finds smaller faces, at several times the cost (default: %(default)s)")
     parser.add_argument("--eps", type=_positive(float), default=default.eps,
-                        help="largest encoding distance at which two faces are neighbours (dlib's same-person limit is 0.6)")
+                        help="largest encoding distance at which two faces are neighbours; dlib's same-person limit is 0.6 (default: %(default)s)")
     parser.add_argument("--min-samples", type=_bounded(int, 1), default=default.min_samples,
-                        help="faces within --eps (itself included) a face needs to start a person's cluster")
+                        help="faces within --eps (itself included) a face needs to start a person's cluster (default: %(default)s)")
     parser.add_argument("--jobs", type=_jobs, default=default.jobs,
-                        help="parallel jobs for clustering (-1: all cores)")
+                        help="parallel jobs for clustering, -1 for all cores (default: %(default)s)")
     parser.add_argument("--fresh", action="store_true",
                         help="delete this work folder's frames and encodings and start over")
     parser.add_argument("--force", action="store_true",
