@@ -1,4 +1,9 @@
-"""Command line: `python main.py [footage ...] [options]`."""
+"""Command line.
+
+    python main.py [FOOTAGE ...] [options]        the whole job
+    python main.py cluster [options]              cluster encodings.pickle again (--suggest-eps: a table)
+    python main.py evaluate --truth T             score faces.csv against known identities
+"""
 
 import argparse
 import os
@@ -47,18 +52,56 @@ def _jobs(text):
     return value
 
 
-def build_parser():
-    from .run import Settings
+def _workdir_option(parser, default):
+    parser.add_argument("--workdir", default=default.workdir,
+                        help="folder for Frames/, Encodings/, encodings.pickle and ClusteredFaces/ (default: the current folder)")
 
-    default = Settings()
+
+def _cluster_options(parser, default):
+    from .clustering import ALGORITHMS
+    from .people import FEATURES
+
+    group = parser.add_argument_group("clustering")
+    group.add_argument("--algorithm", choices=ALGORITHMS, default=default.algorithm,
+                       help="how faces are grouped into people; kmeans and gmm need --people (default: %(default)s)")
+    group.add_argument("--eps", type=_positive(float), default=default.eps,
+                       help="largest encoding distance at which two faces count as one person; dlib's same-person "
+                            "limit is 0.6 (default: %(default)s)")
+    group.add_argument("--min-samples", type=_bounded(int, 1), default=default.min_samples,
+                       help="faces a person needs to get a folder; for dbscan, faces within --eps (itself included) "
+                            "a face needs to start one (default: %(default)s)")
+    group.add_argument("--people", type=_bounded(int, 1), default=default.people,
+                       help="the number of people, if known (for kmeans and gmm)")
+    group.add_argument("--pca", type=_bounded(int, 1, 128), default=default.pca, metavar="N",
+                       help="reduce features to N dimensions before clustering (default: keep all)")
+    group.add_argument("--features", choices=FEATURES, default=default.features,
+                       help="cluster on dlib's 128-d encodings or on normalized 68-landmark shapes (default: %(default)s)")
+    group.add_argument("--no-tracks", dest="tracks", action="store_false",
+                       help="cluster every face on its own instead of following faces from one sampled frame to the next")
+    group.add_argument("--min-face", type=_bounded(int, 0), default=default.min_face, metavar="PIXELS",
+                       help="keep faces smaller than this out of clustering, in LowQuality/ (default: %(default)s, off)")
+    group.add_argument("--min-sharpness", type=_bounded(float, 0), default=default.min_sharpness,
+                       help="keep faces whose variance of the Laplacian is below this out of clustering, in "
+                            "LowQuality/ (default: %(default)s, off)")
+    group.add_argument("--jobs", type=_jobs, default=default.jobs,
+                       help="parallel jobs for clustering, -1 for all cores (default: %(default)s)")
+
+
+def _common_flags(parser):
+    parser.add_argument("--force", action="store_true",
+                        help="replace a ClusteredFaces/ you have edited (it is moved aside, never deleted)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bars")
+
+
+def run_parser(default):
     parser = _Parser(
         prog="main.py",
-        description="Turn footage into folders of face portraits grouped by person, with YOLO annotations.",
+        description="Turn footage into folders of face portraits grouped by person, with YOLO annotations. "
+                    "Also: 'main.py cluster --help', 'main.py evaluate --help'.",
     )
     parser.add_argument("inputs", nargs="*", metavar="FOOTAGE",
                         help="videos, images or folders of images (default: Footage.mp4)")
-    parser.add_argument("--workdir", default=default.workdir,
-                        help="folder for Frames/, Encodings/, encodings.pickle and ClusteredFaces/ (default: the current folder)")
+    _workdir_option(parser, default)
     parser.add_argument("--every", type=_positive(float, unit="s"), default=default.every, metavar="SECONDS",
                         help="sample one frame per this many seconds of video, e.g. 1 or 0.5s (default: %(default)s)")
     parser.add_argument("--max-width", type=_bounded(int, 16), default=default.max_width,
@@ -68,21 +111,39 @@ def build_parser():
     parser.add_argument("--workers", type=_bounded(int, 1, 256), default=default.workers,
                         help="processes that detect and encode faces (default: all cores, here %(default)s)")
     parser.add_argument("--detector", choices=DETECTORS, default=default.detector,
-                        help="face detector: hog is fast on a CPU; cnn finds more faces (turned, small) at many times the cost, see the README (default: %(default)s)")
+                        help="face detector: hog is fast on a CPU; cnn finds more faces (turned, small) at many "
+                             "times the cost, see the README (default: %(default)s)")
     parser.add_argument("--upsample", type=_bounded(int, 0, 4), default=default.upsample,
-                        help="times to enlarge a frame 2x before detecting: finds smaller faces, at several times the cost (default: %(default)s)")
-    parser.add_argument("--eps", type=_positive(float), default=default.eps,
-                        help="largest encoding distance at which two faces are neighbours; dlib's same-person limit is 0.6 (default: %(default)s)")
-    parser.add_argument("--min-samples", type=_bounded(int, 1), default=default.min_samples,
-                        help="faces within --eps (itself included) a face needs to start a person's cluster (default: %(default)s)")
-    parser.add_argument("--jobs", type=_jobs, default=default.jobs,
-                        help="parallel jobs for clustering, -1 for all cores (default: %(default)s)")
+                        help="times to enlarge a frame 2x before detecting: finds smaller faces, at several times "
+                             "the cost (default: %(default)s)")
     parser.add_argument("--fresh", action="store_true",
                         help="delete this work folder's frames and encodings and start over")
-    parser.add_argument("--force", action="store_true",
-                        help="replace a ClusteredFaces/ you have edited (it is moved aside, never deleted)")
-    parser.add_argument("--no-progress", dest="progress", action="store_false",
-                        help="hide the progress bars")
+    _cluster_options(parser, default)
+    _common_flags(parser)
+    return parser
+
+
+def cluster_parser(default):
+    parser = _Parser(prog="main.py cluster",
+                     description="Cluster encodings.pickle again with new settings, without encoding anything again.")
+    _workdir_option(parser, default)
+    parser.add_argument("--suggest-eps", action="store_true",
+                        help="print how people found and unclustered faces change with --eps, and write nothing")
+    _cluster_options(parser, default)
+    _common_flags(parser)
+    return parser
+
+
+def evaluate_parser(default):
+    parser = _Parser(prog="main.py evaluate",
+                     description="Score ClusteredFaces/faces.csv against known identities.")
+    _workdir_option(parser, default)
+    parser.add_argument("--truth", required=True,
+                        help="a folder of <person>/<image> (for image-folder input), or a JSON file of faces per "
+                             "video frame (see the README)")
+    parser.add_argument("--json", metavar="PATH",
+                        help="where to write the scores as JSON (default: evaluation.json in the work folder)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="accepted for symmetry; evaluate is quick")
     return parser
 
 
@@ -93,13 +154,38 @@ def default_inputs():
     return ["Footage.mp4"]
 
 
-def main(argv=None):
-    args = build_parser().parse_args(argv)
-    from .run import Settings, run
+def _settings(args, default):
+    from dataclasses import fields, replace
 
-    settings = Settings(**{k: v for k, v in vars(args).items() if k != "inputs"})
+    names = {f.name for f in fields(default)}
+    settings = replace(default, **{k: v for k, v in vars(args).items() if k in names})
+    if settings.algorithm in ("kmeans", "gmm") and settings.people is None:
+        print(f"main.py: --algorithm {settings.algorithm} needs the number of people, --people K (see --help).", file=sys.stderr)
+        sys.exit(2)
+    return settings
+
+
+def main(argv=None):
+    from .run import Settings
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = argv[0] if argv and argv[0] in ("cluster", "evaluate") else None
+    default = Settings()
     try:
-        return run(args.inputs or default_inputs(), settings)
+        if command == "cluster":
+            from .run import recluster
+
+            args = cluster_parser(default).parse_args(argv[1:])
+            return recluster(_settings(args, default), suggest_eps=args.suggest_eps)
+        if command == "evaluate":
+            from .evaluate import evaluate_run
+
+            args = evaluate_parser(default).parse_args(argv[1:])
+            return evaluate_run(args.workdir, args.truth, args.json)
+        from .run import run
+
+        args = run_parser(default).parse_args(argv)
+        return run(args.inputs or default_inputs(), _settings(args, default))
     except UserError as error:
         print(error, file=sys.stderr)
         return 1

@@ -1,75 +1,133 @@
-"""Stage 4: group face encodings into people with DBSCAN.
+"""Stage 4: group faces into people.
 
-Two faces in the same frame are two different people. DBSCAN does not know
-that, so a cluster holding two faces of one frame (a crowd of similar faces
-chained together) is split again by `_split_cannot_link` before anyone sees it.
+The chosen algorithm labels every face; then, whatever the algorithm, the
+faces of a track (tracks.py) take the label most of them got, two faces of one
+frame are two people (a cluster that holds two faces of one frame is split
+again by `split_cannot_link` before anyone sees it), and a cluster with fewer
+faces than min_samples is left unclustered.
 """
 
+from collections import Counter
+
+import dlib
 import numpy as np
-from sklearn.cluster import DBSCAN
+from scipy.spatial.distance import pdist, squareform
+from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
 
 UNCLUSTERED = -1
+ALGORITHMS = ("dbscan", "chinese-whispers", "agglomerative", "kmeans", "gmm")
+NEEDS_PEOPLE = ("kmeans", "gmm")
 
 
 class FaceClusterUtility:
-    """Clusters 128-d face encodings; -1 marks a face that joined no one.
+    """Clusters face features (128-d encodings by default); -1 marks a face that joined no one.
 
-    eps: largest encoding distance at which two faces count as neighbours.
-        dlib's model is trained so that one person's faces lie within 0.6;
+    algorithm: dbscan (the default), chinese-whispers (dlib's graph method),
+        agglomerative (average linkage cut at eps), or, when the number of
+        people is known, kmeans or gmm.
+    eps: largest feature distance at which two faces count as the same person.
+        dlib's encodings put one person's faces within 0.6 of each other;
         DBSCAN chains neighbours, so the default sits well below that.
-    min_samples: faces (itself included) a face needs within eps to found a
-        cluster. At one frame per second a person may be seen only 2-3 times,
-        so 2 keeps brief appearances.
+    min_samples: faces a cluster needs (for DBSCAN: within eps of a core face,
+        itself included). At one frame per second a person may be seen only
+        2-3 times, so 2 keeps brief appearances.
+    people: the number of people, for kmeans and gmm.
+    pca: reduce features to this many dimensions first (None: keep all).
     jobs: parallel jobs for the neighbour search (-1: all cores).
     """
 
-    def __init__(self, eps=0.45, min_samples=2, jobs=-1):
+    def __init__(self, algorithm="dbscan", eps=0.45, min_samples=2, people=None, pca=None, jobs=-1):
+        self.algorithm = algorithm
         self.eps = eps
         self.min_samples = min_samples
+        self.people = people
+        self.pca = pca
         self.jobs = jobs
 
-    def cluster(self, encodings, frames=None):
-        """One label per encoding: 0, 1, ... numbered by first appearance, or -1.
+    def cluster(self, features, frames=None, tracks=None):
+        """One label per face: 0, 1, ... numbered by first appearance, or -1.
 
-        frames: optional frame number per face; faces of one frame never share a cluster.
+        frames: frame number per face; faces of one frame never share a cluster.
+        tracks: track id per face; the faces of a track share a label, the one
+            most of them got.
         """
-        encodings = np.asarray(encodings, dtype=np.float64).reshape(-1, 128)
-        if len(encodings) == 0:
+        features = np.asarray(features, dtype=np.float64)
+        count = len(features)
+        if count == 0:
             return np.zeros(0, dtype=int)
-        labels = DBSCAN(eps=self.eps, min_samples=self.min_samples, metric="euclidean", n_jobs=self.jobs).fit_predict(encodings)
-        if frames is not None:
-            labels = self._split_cannot_link(encodings, labels, np.asarray(frames))
-        return renumber_by_first_appearance(labels)
+        tracks = np.arange(count) if tracks is None else np.asarray(tracks)
+        frames = np.arange(count) if frames is None else np.asarray(frames)
+        if self.pca and self.pca < features.shape[1] and count > self.pca:
+            features = PCA(n_components=self.pca, random_state=0).fit_transform(features)
+        labels = vote_per_track(self._fit(features), tracks)
+        threshold = np.inf if self.algorithm in NEEDS_PEOPLE else self.eps
+        labels = split_cannot_link(features, labels, frames, tracks, threshold)
+        return renumber_by_first_appearance(_drop_small(labels, self.min_samples))
 
-    def _split_cannot_link(self, encodings, labels, frames):
-        """Re-cluster every cluster that holds two faces of one frame.
-
-        Inside such a cluster, neighbours (within eps) are joined closest first,
-        skipping any join that would put two faces of one frame together.
-        Groups smaller than min_samples become unclustered.
-        """
-        labels = labels.copy()
-        next_label = labels.max() + 1
-        for label in sorted(set(labels.tolist()) - {UNCLUSTERED}):
-            members = np.flatnonzero(labels == label)
-            if len(set(frames[members].tolist())) == len(members):
-                continue
-            groups = _constrained_single_linkage(encodings[members], frames[members], self.eps)
-            for group in groups:
-                if len(group) >= max(2, self.min_samples):
-                    labels[members[group]] = next_label
-                    next_label += 1
-                else:
-                    labels[members[group]] = UNCLUSTERED
-        return labels
+    def _fit(self, features):
+        if len(features) == 1:
+            return np.array([UNCLUSTERED])
+        if self.algorithm == "dbscan":
+            return DBSCAN(eps=self.eps, min_samples=self.min_samples, n_jobs=self.jobs).fit_predict(features)
+        if self.algorithm == "chinese-whispers":
+            return np.array(dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in features], self.eps))
+        if self.algorithm == "agglomerative":
+            model = AgglomerativeClustering(n_clusters=None, distance_threshold=self.eps, linkage="average")
+            return model.fit_predict(features)
+        k = min(self.people, len(features))
+        if self.algorithm == "kmeans":
+            return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(features)
+        if self.algorithm == "gmm":
+            return GaussianMixture(n_components=k, covariance_type="diag", random_state=0).fit(features).predict(features)
+        raise ValueError(f"unknown clustering algorithm {self.algorithm!r}")
 
 
-def _constrained_single_linkage(encodings, frames, eps):
-    """Groups (lists of row indexes) from joining pairs within eps, closest first, never two of one frame."""
-    graph = NearestNeighbors(radius=eps).fit(encodings).radius_neighbors_graph(mode="distance").tocoo()
-    edges = sorted((d, i, j) for d, i, j in zip(graph.data, graph.row, graph.col) if i < j)
-    parent = list(range(len(encodings)))
+def vote_per_track(labels, tracks):
+    """Give every face of a track the label most of its clustered faces got (-1 if none was clustered)."""
+    labels = labels.copy()
+    members = {}
+    for face, track in enumerate(tracks.tolist()):
+        members.setdefault(track, []).append(face)
+    for faces in members.values():
+        if len(faces) > 1:
+            votes = Counter(label for label in labels[faces].tolist() if label != UNCLUSTERED)
+            labels[faces] = votes.most_common(1)[0][0] if votes else UNCLUSTERED
+    return labels
+
+
+def split_cannot_link(features, labels, frames, tracks, threshold):
+    """Re-cluster each cluster that holds two faces of one frame.
+
+    Inside such a cluster, faces are joined closest first (pairs within
+    `threshold` only), starting from their tracks, and skipping any join that
+    would put two faces of one frame together.
+    """
+    labels = labels.copy()
+    next_label = labels.max() + 1
+    for label in sorted(set(labels.tolist()) - {UNCLUSTERED}):
+        members = np.flatnonzero(labels == label)
+        if len(set(frames[members].tolist())) == len(members):
+            continue
+        for group in _constrained_single_linkage(features[members], frames[members], tracks[members], threshold):
+            labels[members[group]] = next_label
+            next_label += 1
+    return labels
+
+
+def _constrained_single_linkage(features, frames, tracks, threshold):
+    """Groups (lists of row indexes): tracks first, then pairs within threshold, closest first, never two of one frame."""
+    if np.isinf(threshold):
+        distances = squareform(pdist(features))
+        rows, cols = np.triu_indices(len(features), k=1)
+        edges = sorted(zip(distances[rows, cols].tolist(), rows.tolist(), cols.tolist()))
+    else:
+        graph = NearestNeighbors(radius=threshold).fit(features).radius_neighbors_graph(mode="distance").tocoo()
+        edges = sorted((d, i, j) for d, i, j in zip(graph.data.tolist(), graph.row.tolist(), graph.col.tolist()) if i < j)
+    parent = list(range(len(features)))
     seen_in = [{frame} for frame in frames.tolist()]  # frames covered by each group, kept at its root
 
     def root(i):
@@ -78,21 +136,54 @@ def _constrained_single_linkage(encodings, frames, eps):
             i = parent[i]
         return i
 
-    for _, i, j in edges:
+    def join(i, j):
         a, b = root(i), root(j)
         if a != b and not (seen_in[a] & seen_in[b]):
             parent[b] = a
             seen_in[a] |= seen_in[b]
+
+    first_of_track = {}
+    for i, track in enumerate(tracks.tolist()):
+        join(first_of_track.setdefault(track, i), i)
+    for _, i, j in edges:
+        join(i, j)
     groups = {}
-    for i in range(len(encodings)):
+    for i in range(len(features)):
         groups.setdefault(root(i), []).append(i)
     return list(groups.values())
+
+
+def _drop_small(labels, min_samples):
+    """Clusters with fewer faces than min_samples (or just one) become unclustered."""
+    labels = labels.copy()
+    for label, total in Counter(labels.tolist()).items():
+        if label != UNCLUSTERED and total < max(2, min_samples):
+            labels[labels == label] = UNCLUSTERED
+    return labels
 
 
 def renumber_by_first_appearance(labels):
     """Cluster ids 0, 1, 2 ... in the order their first face appears; -1 stays -1."""
     order = {}
-    for label in labels:
+    for label in labels.tolist():
         if label != UNCLUSTERED and label not in order:
             order[label] = len(order)
-    return np.array([order.get(label, UNCLUSTERED) for label in labels], dtype=int)
+    return np.array([order.get(label, UNCLUSTERED) for label in labels.tolist()], dtype=int)
+
+
+def silhouette(features, labels, most=5000):
+    """Silhouette score of the clustered faces (None with fewer than two clusters)."""
+    features, labels = np.asarray(features), np.asarray(labels)
+    keep = labels != UNCLUSTERED
+    clusters = len(set(labels[keep].tolist()))
+    if clusters < 2 or keep.sum() <= clusters:
+        return None
+    return float(silhouette_score(features[keep], labels[keep], sample_size=min(most, int(keep.sum())), random_state=0))
+
+
+def landmark_features(landmarks):
+    """Seed 004's shape features: 68 landmarks centred on their mean and scaled to unit size, flattened."""
+    points = np.asarray(landmarks, dtype=np.float64).reshape(-1, 68, 2)
+    points = points - points.mean(axis=1, keepdims=True)
+    scale = np.sqrt((points ** 2).sum(axis=(1, 2), keepdims=True) / 68)
+    return (points / np.maximum(scale, 1e-9)).reshape(len(points), -1)

@@ -138,7 +138,8 @@ class PicklesListCollator:
 
     The result is plain data: `frames` (dicts, in sampling order) and `faces`
     (dicts with `frame` = index into frames, `box` = (top, right, bottom, left)
-    in the saved frame's pixels, and the 128-d `encoding`).
+    in the saved frame's pixels, the 128-d `encoding`, 68 `landmarks` and
+    `sharpness`).
     """
 
     def __init__(self, pickle_paths, progress=True):
@@ -152,7 +153,8 @@ class PicklesListCollator:
             record = load_pickle(path, FRAME_FORMAT)
             _check_frame_record(record, path)
             for face in record["faces"]:
-                faces.append({"frame": len(frames), "box": tuple(int(v) for v in face["box"]), "encoding": np.asarray(face["encoding"], dtype=np.float64)})
+                faces.append(dict(face, frame=len(frames), box=tuple(int(v) for v in face["box"]),
+                                  encoding=np.asarray(face["encoding"], dtype=np.float64)))
             frames.append(record["frame"])
         collated = {"format": COLLATED_FORMAT, "frames": frames, "faces": faces}
         if output_path is not None:

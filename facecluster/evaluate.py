@@ -1,9 +1,31 @@
-"""Scores a clustering against known identities (pairwise precision and recall)."""
+"""`main.py evaluate`: score a run's faces.csv against known identities.
 
-from collections import Counter
+Truth is either a folder laid out <person>/<image> (for image-folder input;
+each face takes its image's person), or a JSON file of faces per video frame:
+
+    {"videos": {"people.mp4": {"width": 640, "height": 360}},   # optional: source size
+     "faces": [{"video": "people.mp4", "frame_index": 30, "person": "obama",
+                "box": [top, right, bottom, left]}, ...]}       # box in source video pixels
+
+Videos are matched by file name. A detection with no true face under it
+counts as a person of its own, so joining anyone's cluster is an error.
+"""
+
+import csv
+import json
+import os
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import cv2
+
 from .clustering import UNCLUSTERED
+from .errors import UserError
+from .files import write_text
+from .portraits import CLUSTERED_FOLDER
+from .tracks import boxes_overlap
+
+MATCH_IOU = 0.4
 
 
 @dataclass
@@ -16,21 +38,164 @@ class PairwiseScore:
 
     @property
     def f1(self):
-        total = self.precision + self.recall
-        return 0.0 if total == 0 else 2 * self.precision * self.recall / total
+        return _f1(self.precision, self.recall)
+
+
+def _f1(precision, recall):
+    return 0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall)
 
 
 def _pairs(counts):
     return sum(n * (n - 1) // 2 for n in counts)
 
 
+def _singletons(clusters):
+    """Unclustered faces as clusters of their own."""
+    return [c if c != UNCLUSTERED else ("unclustered", i) for i, c in enumerate(clusters)]
+
+
 def pairwise_score(people, clusters):
     """`people` and `clusters`: one label per face, in the same order (-1 in clusters: unclustered)."""
-    clustered = [(p, c) for p, c in zip(people, clusters) if c != UNCLUSTERED]
-    together = _pairs(Counter(c for _, c in clustered).values())
-    correct = _pairs(Counter(clustered).values())
+    clusters = _singletons(clusters)
+    together = _pairs(Counter(clusters).values())
+    correct = _pairs(Counter(zip(people, clusters)).values())
     same_person = _pairs(Counter(people).values())
-    return PairwiseScore(
-        precision=1.0 if together == 0 else correct / together,
-        recall=1.0 if same_person == 0 else correct / same_person,
-    )
+    return PairwiseScore(1.0 if together == 0 else correct / together, 1.0 if same_person == 0 else correct / same_person)
+
+
+def bcubed_score(people, clusters):
+    """BCubed precision and recall: per face, the share of its cluster that is its person, and of its person in its cluster."""
+    clusters = _singletons(clusters)
+    both, by_cluster, by_person = Counter(zip(people, clusters)), Counter(clusters), Counter(people)
+    n = len(people) or 1
+    precision = sum(both[(p, c)] / by_cluster[c] for p, c in zip(people, clusters)) / n
+    recall = sum(both[(p, c)] / by_person[p] for p, c in zip(people, clusters)) / n
+    return precision, recall
+
+
+def iou(a, b):
+    if not boxes_overlap(a, b):
+        return 0.0
+    inter = (min(a[1], b[1]) - max(a[3], b[3])) * (min(a[2], b[2]) - max(a[0], b[0]))
+    area = lambda r: (r[1] - r[3]) * (r[2] - r[0])  # noqa: E731
+    return inter / (area(a) + area(b) - inter)
+
+
+def read_faces_csv(workdir):
+    path = os.path.join(workdir, CLUSTERED_FOLDER, "faces.csv")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    except FileNotFoundError:
+        raise UserError(f"There is no {path}; run main.py on your footage first.") from None
+
+
+def people_from_folder(rows, truth):
+    """Each face's person: the folder its source image has in a <person>/<image> truth folder (None if not there).
+
+    Matched by the last two parts of the path, so it works whatever folder the run was started from.
+    """
+    people = []
+    for row in rows:
+        parts = row["video"].replace("\\", "/").split("/")
+        known = len(parts) >= 2 and os.path.isfile(os.path.join(truth, parts[-2], parts[-1]))
+        people.append(parts[-2] if known else None)
+    return people, None
+
+
+def people_from_json(rows, truth, workdir):
+    """Each face's person by overlap with the truth boxes of its frame; also (found, total) true faces."""
+    try:
+        with open(truth, encoding="utf-8") as f:
+            data = json.load(f)
+        truth_faces = data["faces"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UserError(f"{truth} is not a truth JSON file with a 'faces' list ({error}).") from None
+    by_frame = defaultdict(list)
+    for face in truth_faces:
+        by_frame[(os.path.basename(face["video"]), int(face["frame_index"]))].append(face)
+    with open(os.path.join(workdir, "Frames", "index.csv"), newline="", encoding="utf-8") as f:
+        sampled = {(os.path.basename(r["video"]), int(r["frame_index"])): r for r in csv.DictReader(f)}
+    sizes = {os.path.basename(k): (v["width"], v["height"]) for k, v in data.get("videos", {}).items()}
+    people = [None] * len(rows)
+    rows_by_frame = defaultdict(list)
+    for i, row in enumerate(rows):
+        rows_by_frame[(os.path.basename(row["video"]), int(row["frame_index"]))].append(i)
+    found = total = 0
+    for key, frame in sampled.items():
+        truths = by_frame.get(key, [])
+        total += len(truths)
+        if not truths:
+            continue
+        source_width, _ = sizes.get(key[0]) or _video_size(frame["video"])
+        scale = int(frame["width"]) / source_width
+        candidates = sorted(
+            ((iou(tuple(v * scale for v in t["box"]), _box(rows[i])), ti, i)
+             for ti, t in enumerate(truths) for i in rows_by_frame.get(key, ())), reverse=True)
+        used_truth, used_row = set(), set()
+        for overlap, ti, i in candidates:
+            if overlap >= MATCH_IOU and ti not in used_truth and i not in used_row:
+                people[i] = truths[ti]["person"]
+                used_truth.add(ti)
+                used_row.add(i)
+        found += len(used_truth)
+    return people, (found, total)
+
+
+def _box(row):
+    return tuple(int(row[k]) for k in ("top", "right", "bottom", "left"))
+
+
+def _video_size(video):
+    capture = cv2.VideoCapture(video)
+    width, height = capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)
+    capture.release()
+    if not width:
+        raise UserError(f"Cannot read the size of {video}; give it in the truth file's 'videos' entry.")
+    return width, height
+
+
+def score(people, clusters, detections=None):
+    """Every figure `evaluate` reports, as a plain dict."""
+    labelled = [p if p is not None else ("not a face", i) for i, p in enumerate(people)]
+    pairwise = pairwise_score(labelled, clusters)
+    b_precision, b_recall = bcubed_score(labelled, clusters)
+    result = {
+        "faces": len(people),
+        "people": len({p for p in people if p is not None}),
+        "clusters": len(set(clusters) - {UNCLUSTERED}),
+        "unclustered_share": (sum(1 for c in clusters if c == UNCLUSTERED) / len(clusters)) if clusters else 0.0,
+        "faces_without_truth": sum(1 for p in people if p is None),
+        "pairwise": {"precision": pairwise.precision, "recall": pairwise.recall, "f1": pairwise.f1},
+        "bcubed": {"precision": b_precision, "recall": b_recall, "f1": _f1(b_precision, b_recall)},
+    }
+    if detections is not None:
+        found, total = detections
+        result["detection_recall"] = found / total if total else 1.0
+        result["true_faces_in_sampled_frames"] = total
+    return result
+
+
+def evaluate_run(workdir, truth, json_path=None):
+    """Print and write the scores of `workdir`'s faces.csv against `truth`; return the exit code."""
+    if not os.path.exists(truth):
+        raise UserError(f"{truth} does not exist.")
+    rows = [r for r in read_faces_csv(workdir) if not r.get("quality")]
+    if os.path.isdir(truth):
+        people, detections = people_from_folder(rows, truth)
+    else:
+        people, detections = people_from_json(rows, truth, workdir)
+    result = score(people, [int(r["cluster"]) for r in rows], detections)
+    print(f"{result['faces']} faces, {result['people']} people, {result['clusters']} clusters, "
+          f"{result['unclustered_share']:.1%} unclustered, {result['faces_without_truth']} without truth")
+    for name in ("pairwise", "bcubed"):
+        s = result[name]
+        print(f"{name:9s} precision {s['precision']:.3f}  recall {s['recall']:.3f}  F1 {s['f1']:.3f}")
+    if "detection_recall" in result:
+        print(f"detection recall {result['detection_recall']:.3f} of {result['true_faces_in_sampled_frames']} true faces")
+    json_path = json_path or os.path.join(workdir, "evaluation.json")
+    write_text(json_path, json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+__all__ = ["PairwiseScore", "pairwise_score", "bcubed_score", "score", "evaluate_run"]

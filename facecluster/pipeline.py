@@ -13,11 +13,11 @@ from dataclasses import asdict
 from itertools import chain
 
 import cv2
-import face_recognition
 from pyPiper import Node, Pipeline
 from pyPiper.executors import STATE_CLOSED, Executor, ParallelExecutor2
 
 from .datastore import frame_pickle_path, frame_record, save_pickle
+from .faces import measure_faces
 
 
 class FramesProvider(Node):
@@ -41,7 +41,7 @@ class FramesProvider(Node):
 
 
 class FaceEncoder(Node):
-    """Finds the faces in a frame and computes a 128-d encoding for each."""
+    """Finds the faces in a frame and measures each (see faces.py)."""
 
     def setup(self, workdir, detector="hog", upsample=1):
         self.workdir = workdir
@@ -53,13 +53,10 @@ class FaceEncoder(Node):
             image = cv2.imread(os.path.join(self.workdir, frame["frame_path"]), cv2.IMREAD_COLOR)
             if image is None:
                 raise OSError("the saved frame cannot be read")
-            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-            boxes = face_recognition.face_locations(rgb, self.upsample, self.detector)
-            encodings = face_recognition.face_encodings(rgb, boxes)
+            faces = measure_faces(image, self.detector, self.upsample)
         except Exception as error:  # one bad frame must not stop the others; the run reports it
             print(f"Could not encode {frame['frame_path']}: {error}", file=sys.stderr, flush=True)
             return
-        faces = [{"box": tuple(int(v) for v in box), "encoding": encoding} for box, encoding in zip(boxes, encodings)]
         self.emit(frame_record(frame, faces))
 
 

@@ -23,17 +23,20 @@ from .yolo import yolo_box
 
 CLUSTERED_FOLDER = "ClusteredFaces"
 UNCLUSTERED_FOLDER = "Unclustered"
+LOW_QUALITY_FOLDER = "LowQuality"
 MONTAGE_FOLDER = "Montage"
 MANIFEST_NAME = ".manifest.json"
 MONTAGE_TILE = (96, 120)  # width, height of one face in a 5x5 montage
 FACE_CLASS = 0  # portraits are annotated for a one-class "face" detector
 FACES_COLUMNS = [
     "face_id", "cluster", "video", "frame_index", "timestamp", "frame_path", "frame_width", "frame_height",
-    "top", "right", "bottom", "left", "portrait_path",
+    "top", "right", "bottom", "left", "portrait_path", "track", "quality",
 ]
 
 
-def cluster_folder(cluster):
+def cluster_folder(cluster, rejected=""):
+    if rejected:
+        return LOW_QUALITY_FOLDER
     return UNCLUSTERED_FOLDER if cluster == UNCLUSTERED else f"Face_{cluster}"
 
 
@@ -98,7 +101,10 @@ def replace_folder(staging, folder):
 
 
 class FaceImageGenerator:
-    """Writes ClusteredFaces/: Face_<id>/face_<n>.jpg + .txt, Unclustered/, Montage/, faces.csv.
+    """Writes ClusteredFaces/: Face_<id>/face_<n>.jpg + .txt, Unclustered/, LowQuality/, Montage/, faces.csv.
+
+    n is the face's id in faces.csv, unique in the whole folder, so a portrait
+    keeps its name wherever a human moves it.
 
     portrait_width: width in pixels every portrait is resized to.
     margin_x, margin_y: pixels of the frame kept on each side of a face.
@@ -110,8 +116,8 @@ class FaceImageGenerator:
         self.margin_y = margin_y
         self.progress = progress
 
-    def generate(self, collated, labels, workdir=".", force=False):
-        """Write the folder for `collated` faces with their cluster `labels`; return faces.csv rows."""
+    def generate(self, collated, assignment, workdir=".", force=False):
+        """Write the folder for `collated` faces as `assignment` (people.Assignment) groups them; return faces.csv rows."""
         folder = os.path.join(workdir, CLUSTERED_FOLDER)
         check_replaceable(folder, force)
         staging = f"{folder}.partial-{os.getpid()}"
@@ -119,7 +125,8 @@ class FaceImageGenerator:
         os.makedirs(os.path.join(staging, MONTAGE_FOLDER))
         frames, faces = collated["frames"], collated["faces"]
 
-        portrait_paths, montage_picks = self._plan(labels)
+        labels = assignment.clusters
+        portrait_paths, montage_picks = self._plan(labels, assignment.rejected)
         tiles = {cluster: [] for cluster in montage_picks if cluster != UNCLUSTERED}
         rows = []
         faces_by_frame = {}
@@ -136,7 +143,8 @@ class FaceImageGenerator:
                 portrait = self._write_portrait(staging, portrait_paths[face_id], image, faces[face_id]["box"])
                 if cluster in tiles and face_id in montage_picks[cluster]:
                     tiles[cluster].append((face_id, cv2.resize(portrait, MONTAGE_TILE, interpolation=cv2.INTER_AREA)))
-                rows.append(_csv_row(face_id, cluster, frame, faces[face_id]["box"], portrait_paths[face_id]))
+                rows.append(_csv_row(face_id, cluster, frame, faces[face_id]["box"], portrait_paths[face_id],
+                                     assignment.tracks[face_id], assignment.rejected[face_id]))
                 bar.update()
         bar.close()
 
@@ -151,16 +159,14 @@ class FaceImageGenerator:
         replace_folder(staging, folder)
         return rows
 
-    def _plan(self, labels):
-        """Portrait path per face (numbered in frame order per folder) and the montage's faces per cluster."""
-        members = {}
-        for face_id, cluster in enumerate(labels):
-            members.setdefault(int(cluster), []).append(face_id)
-        paths, picks = {}, {}
-        for cluster, face_ids in members.items():
-            for n, face_id in enumerate(face_ids, start=1):
-                paths[face_id] = f"{cluster_folder(cluster)}/face_{n}.jpg"
-            picks[cluster] = {face_ids[i] for i in spread_sample(len(face_ids))}
+    def _plan(self, labels, rejected):
+        """Portrait path per face and the montage's faces (spread over the footage) per cluster."""
+        paths, members = {}, {}
+        for face_id, cluster in enumerate(labels.tolist()):
+            paths[face_id] = f"{cluster_folder(cluster, rejected[face_id])}/face_{face_id}.jpg"
+            if not rejected[face_id]:
+                members.setdefault(cluster, []).append(face_id)
+        picks = {cluster: {ids[i] for i in spread_sample(len(ids))} for cluster, ids in members.items()}
         return paths, picks
 
     def _write_portrait(self, staging, relative_path, image, box):
@@ -178,7 +184,7 @@ class FaceImageGenerator:
         return portrait
 
 
-def _csv_row(face_id, cluster, frame, box, portrait_path):
+def _csv_row(face_id, cluster, frame, box, portrait_path, track, quality):
     top, right, bottom, left = box
     timestamp = frame.get("timestamp")
     return {
@@ -186,6 +192,7 @@ def _csv_row(face_id, cluster, frame, box, portrait_path):
         "timestamp": "" if timestamp is None else f"{timestamp:.3f}", "frame_path": frame["frame_path"],
         "frame_width": frame["width"], "frame_height": frame["height"],
         "top": top, "right": right, "bottom": bottom, "left": left, "portrait_path": portrait_path,
+        "track": track, "quality": quality,
     }
 
 

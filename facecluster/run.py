@@ -4,17 +4,20 @@ import glob
 import hashlib
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Optional
 
+import numpy as np
 from tqdm import tqdm
 
-from .clustering import UNCLUSTERED, FaceClusterUtility
+from .clustering import UNCLUSTERED, silhouette
 from .datastore import (
     COLLATED_NAME, ENCODINGS_FOLDER, SETTINGS_NAME, PicklesListCollator, check_settings, encoded_frame_ids,
-    frame_pickle_path,
+    frame_pickle_path, load_collated,
 )
 from .errors import UserError
 from .frames import FRAMES_FOLDER, INDEX_NAME, FramesGenerator, list_images, source_names, write_index
+from .people import assign_people, face_features
 from .pipeline import WorkerDied, encode_frames
 from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable
 
@@ -30,8 +33,15 @@ class Settings:
     detector: str = "hog"
     upsample: int = 1
     workers: int = os.cpu_count() or 1
+    algorithm: str = "dbscan"
     eps: float = 0.45
     min_samples: int = 2
+    people: Optional[int] = None
+    pca: Optional[int] = None
+    features: str = "encodings"
+    tracks: bool = True
+    min_face: int = 0
+    min_sharpness: float = 0.0
     jobs: int = -1
     fresh: bool = False
     force: bool = False
@@ -75,21 +85,51 @@ def run(sources, settings):
     collated = PicklesListCollator(
         [frame_pickle_path(workdir, frame.frame_id) for frame in frames], progress=settings.progress
     ).collate(os.path.join(workdir, COLLATED_NAME))
-    faces = collated["faces"]
+    return cluster_and_write(collated, settings, problems)
+
+
+def recluster(settings, suggest_eps=False):
+    """`main.py cluster`: cluster encodings.pickle again with new settings, without encoding anything."""
+    path = os.path.join(settings.workdir, COLLATED_NAME)
+    if not os.path.exists(path):
+        raise UserError(f"There is no {path}; run main.py on your footage first.")
+    collated = load_collated(path)
+    if suggest_eps:
+        print_eps_table(collated, settings)
+        return 0
+    check_replaceable(os.path.join(settings.workdir, CLUSTERED_FOLDER), settings.force)
+    return cluster_and_write(collated, settings)
+
+
+def cluster_and_write(collated, settings, problems=()):
+    """Cluster the collated faces and write ClusteredFaces/; return the exit code."""
+    frames, faces = collated["frames"], collated["faces"]
     if not faces:
         print(f"No faces found in {plural(len(frames), 'frame')}; no clusters written.")
         return report(problems)
-
-    labels = FaceClusterUtility(settings.eps, settings.min_samples, settings.jobs).cluster(
-        [face["encoding"] for face in faces], frames=[face["frame"] for face in faces]
-    )
-    people = len(set(labels.tolist()) - {UNCLUSTERED})
-    unclustered = int((labels == UNCLUSTERED).sum())
+    assignment = assign_people(collated, settings)
+    unclustered = sum(1 for c, r in zip(assignment.clusters.tolist(), assignment.rejected) if c == UNCLUSTERED and not r)
+    rejected = sum(1 for r in assignment.rejected if r)
     print(f"Found {plural(len(faces), 'face')} in {plural(len(frames), 'frame')}: "
-          f"{plural(people, 'person', 'people')}, {plural(unclustered, 'face')} unclustered.")
-    FaceImageGenerator(progress=settings.progress).generate(collated, labels, workdir, settings.force)
-    print(f"Portraits, annotations and montages are in {os.path.join(workdir, CLUSTERED_FOLDER)}/.")
+          f"{plural(assignment.people, 'person', 'people')}, {plural(unclustered, 'face')} unclustered"
+          + (f", {plural(rejected, 'face')} below the quality gate." if rejected else "."))
+    score = silhouette(face_features(faces, settings.features), assignment.clusters)
+    if score is not None:
+        print(f"Silhouette of the clusters: {score:.3f} (1 is best; near 0, clusters overlap).")
+    FaceImageGenerator(progress=settings.progress).generate(collated, assignment, settings.workdir, settings.force)
+    print(f"Portraits, annotations and montages are in {os.path.join(settings.workdir, CLUSTERED_FOLDER)}/.")
     return report(problems)
+
+
+def print_eps_table(collated, settings, eps_values=np.arange(0.30, 0.651, 0.05)):
+    """--suggest-eps: how people found and unclustered faces change with eps."""
+    faces = collated["faces"]
+    print(f"{plural(len(faces), 'face')}, --algorithm {settings.algorithm}, --min-samples {settings.min_samples}")
+    print("eps   people  unclustered")
+    for eps in eps_values:
+        assignment = assign_people(collated, replace(settings, eps=round(float(eps), 2)))
+        share = float((assignment.clusters == UNCLUSTERED).mean()) if faces else 0.0
+        print(f"{eps:4.2f}  {assignment.people:6d}  {share:10.1%}")
 
 
 def plural(count, one, many=None):

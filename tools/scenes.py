@@ -133,3 +133,14 @@ def paste(frame, image, where):
     x0, y0, x1, y1 = max(0, x), max(0, y), min(W, x + w), min(H, y + h)
     if x0 < x1 and y0 < y1:
         frame[y0:y1, x0:x1] = image[y0 - y: y1 - y, x0 - x: x1 - x]
+
+
+def truth_json(video_name, appearances, frame_count, size, fps=NTSC_FPS):
+    """The faces on screen in every frame, in `main.py evaluate --truth` JSON form."""
+    faces = []
+    for index in range(frame_count):
+        for appearance in appearances:
+            box = appearance.face_at(index / fps)
+            if box is not None:
+                faces.append({"video": video_name, "frame_index": index, "person": appearance.sprite.person, "box": list(box)})
+    return {"videos": {video_name: {"width": size[0], "height": size[1]}}, "faces": faces}

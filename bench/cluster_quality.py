@@ -1,0 +1,141 @@
+"""Cluster quality on labeled data built from ../shared/fixtures, for every --algorithm.
+
+    .venv/bin/python bench/cluster_quality.py [OUT_FOLDER]
+
+Builds (1) a 60 s video of all ten fixture people, faces 50-150 px wide, one
+to three people at once, each seen several times, (2) a degraded image-folder
+set (grayscale, downscaled, blurred and JPEG-compressed copies of every photo),
+(3) the fixture group photos, and (4) the shipped Footage.mp4, which nothing
+was tuned on. Encodes each once with main.py, clusters it again with each
+algorithm (`main.py cluster`) and scores it (`main.py evaluate`).
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+sys.path.insert(0, str(ROOT))
+from tools.scenes import Appearance, make_sprite, render_video, truth_json  # noqa: E402
+
+RUNS = [
+    ("dbscan", []), ("chinese-whispers", []), ("agglomerative", []),
+    ("kmeans", ["--people", "10"]), ("gmm", ["--people", "10", "--pca", "32"]), ("dbscan landmarks", ["--features", "landmarks", "--eps", "0.15"]),
+]
+
+
+def main_py(*args, cwd):
+    result = subprocess.run([sys.executable, str(ROOT / "main.py"), *map(str, args), "--no-progress"],
+                            cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"main.py {' '.join(map(str, args))} failed: {result.stderr.strip()}")
+    return result.stdout
+
+
+def ten_people_video(folder):
+    """60 s, 640x360: 20 segments of 3 s with one to three of the ten people; returns (video, truth JSON)."""
+    rng = random.Random(7)
+    people = sorted(p.name for p in (FIXTURES / "faces").iterdir())
+    photos = {p: sorted((FIXTURES / "faces" / p).glob("*.jpg")) for p in people}
+    appearances, order = [], people * 6
+    rng.shuffle(order)
+    for segment in range(20):
+        start = segment * 3.0
+        group = []
+        while len(group) < rng.choice([1, 2, 2, 3]) and order:
+            person = order.pop()
+            if person not in group:
+                group.append(person)
+        slot_width = 640 // len(group)
+        for slot, person in enumerate(group):
+            width = rng.randint(50, min(150, int(slot_width / 2.2)))
+            sprite = make_sprite(person, cv2.imread(str(rng.choice(photos[person]))), face_width=width)
+            h, w = sprite.image.shape[:2]
+            x = slot * slot_width + rng.randint(0, max(0, slot_width - w - 30))
+            y = rng.randint(0, max(0, 360 - h))
+            appearances.append(Appearance(sprite, start, start + 3.0, (x, y), (x + rng.randint(0, 30), y)))
+    video = folder / "ten_people.mp4"
+    count = render_video(str(video), appearances, duration=60.0)
+    truth = folder / "ten_people.truth.json"
+    truth.write_text(json.dumps(truth_json(video.name, appearances, count, (640, 360))))
+    return video, truth
+
+
+def degraded_photos(folder):
+    """<person>/<image> copies of every fixture photo: grayscale, half size, a third, blurred, JPEG quality 15."""
+    out = folder / "degraded"
+    for photo in sorted((FIXTURES / "faces").glob("*/*.jpg")):
+        image = cv2.imread(str(photo))
+        person = out / photo.parent.name
+        person.mkdir(parents=True, exist_ok=True)
+        gray = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+        copies = {
+            "gray": gray,
+            "half": cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+            "third": cv2.resize(image, None, fx=0.34, fy=0.34, interpolation=cv2.INTER_AREA),
+            "blur": cv2.GaussianBlur(image, (0, 0), max(1.0, image.shape[1] / 300)),
+        }
+        for name, copy in copies.items():
+            cv2.imwrite(str(person / f"{photo.stem}_{name}.jpg"), copy)
+        cv2.imwrite(str(person / f"{photo.stem}_jpeg15.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 15])
+    return out
+
+
+def score_runs(name, workdir, truth, runs=RUNS):
+    print(f"\n{name}")
+    print(f"{'algorithm':18s} {'pair P':>7s} {'pair R':>7s} {'pair F1':>7s} {'B3 F1':>7s} {'clusters':>8s} {'people':>6s} {'unclust':>7s}")
+    for label, flags in runs:
+        main_py("cluster", "--algorithm", label.split()[0], *flags, "--force", cwd=workdir)
+        main_py("evaluate", "--truth", truth, cwd=workdir)
+        s = json.loads((workdir / "evaluation.json").read_text())
+        extra = f"  detection recall {s['detection_recall']:.3f}" if "detection_recall" in s else ""
+        print(f"{label:18s} {s['pairwise']['precision']:7.3f} {s['pairwise']['recall']:7.3f} {s['pairwise']['f1']:7.3f} "
+              f"{s['bcubed']['f1']:7.3f} {s['clusters']:8d} {s['people']:6d} {s['unclustered_share']:7.1%}{extra}")
+
+
+def group_photos(workdir, runs=RUNS):
+    import csv
+    from collections import Counter
+
+    print("\ngroup photos: faces of one photo sharing a cluster (must be 0)")
+    for label, flags in runs:
+        main_py("cluster", "--algorithm", label.split()[0], *flags, "--force", cwd=workdir)
+        with open(workdir / "ClusteredFaces" / "faces.csv") as f:
+            rows = list(csv.DictReader(f))
+        shared = sum(n - 1 for (_, c), n in Counter((r["video"], r["cluster"]) for r in rows if r["cluster"] != "-1").items())
+        print(f"{label:18s} {shared}")
+
+
+def main(out=None):
+    folder = Path(out or tempfile.mkdtemp(prefix="cluster_quality_"))
+    folder.mkdir(parents=True, exist_ok=True)
+    video, truth = ten_people_video(folder)
+    (folder / "video").mkdir(exist_ok=True)
+    main_py(video, cwd=folder / "video")
+    score_runs("ten people, 60 s video, faces 50-150 px, 1-3 at once", folder / "video", truth)
+
+    degraded = degraded_photos(folder)
+    (folder / "photos").mkdir(exist_ok=True)
+    main_py(degraded, cwd=folder / "photos")
+    score_runs("degraded photos (5 copies of each of the 68)", folder / "photos", degraded, RUNS[:3] + RUNS[5:])
+
+    (folder / "group").mkdir(exist_ok=True)
+    main_py(FIXTURES / "group", cwd=folder / "group")
+    group_photos(folder / "group", RUNS[:3])
+
+    (folder / "footage").mkdir(exist_ok=True)
+    main_py(ROOT / "Footage.mp4", cwd=folder / "footage")
+    score_runs("Footage.mp4 (two people; nothing tuned on it)", folder / "footage", ROOT / "Footage.truth.json",
+               [r for r in RUNS if r[0] not in ("kmeans", "gmm")])
+    print(f"\nwork folders in {folder}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -1,0 +1,132 @@
+"""Clusters a person can trust: cannot-link, tracks, algorithms, quality gate, evaluation."""
+
+import csv
+import json
+import shutil
+from collections import Counter
+
+import pytest
+
+from conftest import read_csv, run_main, truth_person
+from tools.scenes import truth_json
+
+ALGORITHMS = [["dbscan"], ["chinese-whispers"], ["agglomerative"], ["kmeans", "--people", "3"], ["gmm", "--people", "3"]]
+
+
+@pytest.fixture(scope="module")
+def group_run(tmp_path_factory, fixtures):
+    workdir = tmp_path_factory.mktemp("group_run")
+    result = run_main([fixtures / "group"], cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def photos_run(tmp_path_factory, fixtures):
+    workdir = tmp_path_factory.mktemp("photos_run")
+    result = run_main([fixtures / "faces"], cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    return workdir
+
+
+@pytest.fixture
+def people_copy(people_run, tmp_path):
+    """A private copy of the people-video run, for tests that cluster it again."""
+    copy = tmp_path / "run"
+    shutil.copytree(people_run[0], copy)
+    return copy
+
+
+@pytest.mark.parametrize("algorithm", ALGORITHMS, ids=lambda a: a[0])
+def test_no_algorithm_ever_puts_two_faces_of_one_photo_in_one_cluster(group_run, algorithm):
+    result = run_main(["cluster", "--algorithm", *algorithm, "--force"], cwd=group_run)
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(group_run / "ClusteredFaces" / "faces.csv")
+    assert len(rows) == 29
+    together = Counter((r["video"], r["cluster"]) for r in rows if r["cluster"] != "-1")
+    assert max(together.values(), default=1) == 1
+
+
+def test_tracks_follow_one_person_and_share_a_cluster(people_run, people_video):
+    rows = read_csv(people_run[0] / "ClusteredFaces" / "faces.csv")
+    by_track = {}
+    for row in rows:
+        box = tuple(int(row[k]) for k in ("top", "right", "bottom", "left"))
+        by_track.setdefault(row["track"], []).append((truth_person(people_video[1], int(row["frame_index"]), box), row["cluster"]))
+    assert len(by_track) < len(rows) / 2  # faces seen a second apart were linked
+    for members in by_track.values():
+        assert len({person for person, _ in members}) == 1  # a track never jumps to another person
+        assert len({cluster for _, cluster in members}) == 1
+
+
+def test_evaluate_scores_a_photo_folder_against_its_person_folders(photos_run, fixtures):
+    result = run_main(["evaluate", "--truth", fixtures / "faces"], cwd=photos_run)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads((photos_run / "evaluation.json").read_text())
+    assert scores["faces"] == 68 and scores["people"] == 10 and scores["clusters"] == 10
+    assert scores["faces_without_truth"] == 0
+    assert scores["pairwise"]["precision"] == 1.0
+    # One john_shimkus photo of 11 is unclustered: 10 of his 55 pairs are lost, of 433 same-person pairs.
+    assert scores["pairwise"]["recall"] == pytest.approx(423 / 433)
+    assert scores["bcubed"]["precision"] == 1.0
+    assert scores["unclustered_share"] == pytest.approx(1 / 68)
+    assert "pairwise  precision 1.000" in result.stdout
+
+
+def test_evaluate_scores_footage_against_per_frame_truth(people_copy, people_video, tmp_path):
+    video, appearances = people_video
+    truth = tmp_path / "truth.json"
+    truth.write_text(json.dumps(truth_json(video.name, appearances, 1469, (640, 360))))
+    result = run_main(["evaluate", "--truth", truth, "--json", tmp_path / "scores.json"], cwd=people_copy)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads((tmp_path / "scores.json").read_text())
+    assert scores["pairwise"]["precision"] == 1.0 and scores["pairwise"]["recall"] >= 0.95
+    assert scores["bcubed"]["f1"] >= 0.97
+    assert scores["people"] == 10
+    assert scores["detection_recall"] >= 0.9
+    assert scores["faces_without_truth"] <= 2  # background detections, each scored as a person of its own
+
+
+def test_quality_gate_keeps_small_faces_out_and_says_why(people_copy):
+    result = run_main(["cluster", "--min-face", "85"], cwd=people_copy)
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(people_copy / "ClusteredFaces" / "faces.csv")
+    small = [r for r in rows if min(int(r["right"]) - int(r["left"]), int(r["bottom"]) - int(r["top"])) < 85]
+    assert small and len(small) < len(rows)
+    for row in rows:
+        if row in small:
+            assert row["quality"] == "small (under 85 px)" and row["cluster"] == "-1"
+            assert row["portrait_path"].startswith("LowQuality/")
+        else:
+            assert row["quality"] == ""
+    assert f"{len(small)} faces below the quality gate" in result.stdout
+
+
+def test_suggest_eps_prints_a_table_and_writes_nothing(people_copy):
+    manifest = (people_copy / "ClusteredFaces" / ".manifest.json").read_text()
+    result = run_main(["cluster", "--suggest-eps"], cwd=people_copy)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == ["eps", "people", "unclustered"]
+    table = {line.split()[0]: line.split()[1:] for line in lines[2:]}
+    assert list(table) == ["0.30", "0.35", "0.40", "0.45", "0.50", "0.55", "0.60", "0.65"]
+    assert table["0.45"][0] == "10"
+    assert (people_copy / "ClusteredFaces" / ".manifest.json").read_text() == manifest
+
+
+def test_landmark_features_are_one_flag_away(people_copy):
+    result = run_main(["cluster", "--features", "landmarks", "--eps", "0.15"], cwd=people_copy)
+    assert result.returncode == 0, result.stderr
+    assert "Found" in result.stdout
+
+
+def test_cluster_needs_encodings_first(tmp_path):
+    result = run_main(["cluster"], cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"There is no ./encodings.pickle; run main.py on your footage first."
+
+
+def test_kmeans_needs_the_number_of_people(tmp_path):
+    result = run_main(["cluster", "--algorithm", "kmeans"], cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "main.py: --algorithm kmeans needs the number of people, --people K (see --help)."
