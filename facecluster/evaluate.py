@@ -81,8 +81,8 @@ def iou(a, b):
     return inter / (area(a) + area(b) - inter)
 
 
-def read_faces_csv(workdir):
-    path = os.path.join(workdir, CLUSTERED_FOLDER, "faces.csv")
+def read_faces_csv(workdir, clustered=CLUSTERED_FOLDER):
+    path = os.path.join(workdir, clustered, "faces.csv")
     try:
         with open(path, newline="", encoding="utf-8") as f:
             return list(csv.DictReader(f))

@@ -44,11 +44,17 @@ def face_features(faces, kind="encodings"):
     return np.array([face["encoding"] for face in faces]).reshape(-1, 128)
 
 
-def assign_people(collated, settings):
-    """Cluster the collated faces as `settings` (a run.Settings) asks."""
+def assign_people(collated, settings, tracks=None):
+    """Cluster the collated faces as `settings` (a run.Settings) asks.
+
+    tracks: a track id per face, when the caller has linked them itself.
+    """
     frames, faces = collated["frames"], collated["faces"]
     rejected = [quality_problem(face, settings.min_face, settings.min_sharpness) for face in faces]
-    tracks = link_tracks(frames, faces, TRACK_DISTANCE) if settings.tracks else list(range(len(faces)))
+    if not settings.tracks:
+        tracks = list(range(len(faces)))
+    elif tracks is None:
+        tracks = link_tracks(frames, faces, TRACK_DISTANCE)
     keep = np.array([not reason for reason in rejected], dtype=bool)
     clusters = np.full(len(faces), UNCLUSTERED, dtype=int)
     if keep.any():

@@ -59,13 +59,19 @@ def spread_sample(count, most=25):
 
 
 def is_edited(folder):
-    """True if `folder` differs from what this program last wrote there (a human has worked on it)."""
+    """True if a human has worked on `folder`: it differs from what this program last wrote, or did before."""
     try:
         with open(os.path.join(folder, MANIFEST_NAME), encoding="utf-8") as f:
             written = json.load(f)
-    except (OSError, ValueError):
+        return bool(written["human_edited"]) or written["files"] != _listing(folder)
+    except (OSError, ValueError, KeyError, TypeError):
         return True
-    return written != _listing(folder)
+
+
+def write_manifest(folder, human_edited):
+    """Record what `folder` holds now; once a human has edited it, it stays marked as theirs."""
+    manifest = {"human_edited": human_edited, "files": _listing(folder)}
+    write_text(os.path.join(folder, MANIFEST_NAME), json.dumps(manifest, indent=1, sort_keys=True))
 
 
 def _listing(folder):
@@ -123,58 +129,62 @@ class FaceImageGenerator:
         staging = f"{folder}.partial-{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
         os.makedirs(os.path.join(staging, MONTAGE_FOLDER))
-        frames, faces = collated["frames"], collated["faces"]
-
-        labels = assignment.clusters
-        portrait_paths, montage_picks = self._plan(labels, assignment.rejected)
-        tiles = {cluster: [] for cluster in montage_picks if cluster != UNCLUSTERED}
-        rows = []
-        faces_by_frame = {}
-        for face_id, face in enumerate(faces):
-            faces_by_frame.setdefault(face["frame"], []).append(face_id)
-        bar = tqdm(total=len(faces), desc="Writing portraits", unit="face", disable=not self.progress)
-        for frame_number in sorted(faces_by_frame):  # each frame is read from disk once
-            frame = frames[frame_number]
-            image = cv2.imread(os.path.join(workdir, frame["frame_path"]), cv2.IMREAD_COLOR)
-            if image is None:
-                raise UserError(f"{frame['frame_path']} is missing or unreadable; rerun without it being moved, or use --fresh.")
-            for face_id in faces_by_frame[frame_number]:
-                cluster = int(labels[face_id])
-                portrait = self._write_portrait(staging, portrait_paths[face_id], image, faces[face_id]["box"])
-                if cluster in tiles and face_id in montage_picks[cluster]:
-                    tiles[cluster].append((face_id, cv2.resize(portrait, MONTAGE_TILE, interpolation=cv2.INTER_AREA)))
-                rows.append(_csv_row(face_id, cluster, frame, faces[face_id]["box"], portrait_paths[face_id],
-                                     assignment.tracks[face_id], assignment.rejected[face_id]))
-                bar.update()
-        bar.close()
-
-        for cluster, picked in tiles.items():
-            if picked:
-                montage = build_montages([p for _, p in sorted(picked, key=lambda t: t[0])], MONTAGE_TILE, (5, 5))[0]
-                write_image(os.path.join(staging, MONTAGE_FOLDER, f"{cluster_folder(cluster)}.jpg"), montage)
-        rows.sort(key=lambda row: row["face_id"])
-        write_text(os.path.join(staging, "faces.csv"), _csv_text(rows))
+        clusters = assignment.clusters.tolist()
+        paths = {i: f"{cluster_folder(c, assignment.rejected[i])}/face_{i}.jpg" for i, c in enumerate(clusters)}
+        members = {}
+        for i, cluster in enumerate(clusters):
+            if cluster != UNCLUSTERED and not assignment.rejected[i]:
+                members.setdefault(cluster, []).append(i)
+        picks = {i for ids in members.values() for i in (ids[k] for k in spread_sample(len(ids)))}
+        tiles = self.write_portraits(collated, paths, staging, workdir, picks)
+        for cluster, ids in members.items():
+            self.write_montage(staging, cluster, [tiles[i] for i in ids if i in tiles])
+        rows = [
+            face_row(i, clusters[i], collated, i, paths[i], assignment.tracks[i], assignment.rejected[i])
+            for i in range(len(clusters))
+        ]
+        write_text(os.path.join(staging, "faces.csv"), csv_text(rows))
         write_text(os.path.join(staging, "classes.txt"), "face\n")
-        write_text(os.path.join(staging, MANIFEST_NAME), json.dumps(_listing(staging), indent=1, sort_keys=True))
+        write_manifest(staging, human_edited=False)
         replace_folder(staging, folder)
         return rows
 
-    def _plan(self, labels, rejected):
-        """Portrait path per face and the montage's faces (spread over the footage) per cluster."""
-        paths, members = {}, {}
-        for face_id, cluster in enumerate(labels.tolist()):
-            paths[face_id] = f"{cluster_folder(cluster, rejected[face_id])}/face_{face_id}.jpg"
-            if not rejected[face_id]:
-                members.setdefault(cluster, []).append(face_id)
-        picks = {cluster: {ids[i] for i in spread_sample(len(ids))} for cluster, ids in members.items()}
-        return paths, picks
+    def write_portraits(self, collated, paths, base, workdir=".", montage_faces=()):
+        """Write a portrait and its annotation for each face index in `paths` (relative to `base`).
 
-    def _write_portrait(self, staging, relative_path, image, box):
+        Each frame is read from disk once. Returns the montage tiles of the faces in montage_faces.
+        """
+        frames, faces = collated["frames"], collated["faces"]
+        by_frame = {}
+        for i in sorted(paths):
+            by_frame.setdefault(faces[i]["frame"], []).append(i)
+        tiles = {}
+        bar = tqdm(total=len(paths), desc="Writing portraits", unit="face", disable=not self.progress)
+        for number in sorted(by_frame):
+            frame_path = frames[number]["frame_path"]
+            image = cv2.imread(os.path.join(workdir, frame_path), cv2.IMREAD_COLOR)
+            if image is None:
+                raise UserError(f"{frame_path} is missing or unreadable; rerun without it being moved, or use --fresh.")
+            for i in by_frame[number]:
+                portrait = self._write_portrait(base, paths[i], image, faces[i]["box"])
+                if i in montage_faces:
+                    tiles[i] = cv2.resize(portrait, MONTAGE_TILE, interpolation=cv2.INTER_AREA)
+                bar.update()
+        bar.close()
+        return tiles
+
+    def write_montage(self, base, cluster, tiles):
+        if tiles:
+            montage = build_montages(tiles, MONTAGE_TILE, (5, 5))[0]
+            os.makedirs(os.path.join(base, MONTAGE_FOLDER), exist_ok=True)
+            write_image(os.path.join(base, MONTAGE_FOLDER, f"{cluster_folder(cluster)}.jpg"), montage)
+
+    def _write_portrait(self, base, relative_path, image, box):
         height, width = image.shape[:2]
         crop = portrait_crop(box, width, height, self.margin_x, self.margin_y)
         c_top, c_right, c_bottom, c_left = crop
         portrait = resize_to_width(image[c_top:c_bottom, c_left:c_right], self.portrait_width)
-        path = os.path.join(staging, relative_path)
+        path = os.path.join(base, relative_path)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_image(path, portrait)
         top, right, bottom, left = box
@@ -184,8 +194,11 @@ class FaceImageGenerator:
         return portrait
 
 
-def _csv_row(face_id, cluster, frame, box, portrait_path, track, quality):
-    top, right, bottom, left = box
+def face_row(face_id, cluster, collated, index, portrait_path, track, quality):
+    """The faces.csv row of collated face `index`."""
+    face = collated["faces"][index]
+    frame = collated["frames"][face["frame"]]
+    top, right, bottom, left = face["box"]
     timestamp = frame.get("timestamp")
     return {
         "face_id": face_id, "cluster": cluster, "video": frame["video"], "frame_index": frame["frame_index"],
@@ -196,7 +209,7 @@ def _csv_row(face_id, cluster, frame, box, portrait_path, track, quality):
     }
 
 
-def _csv_text(rows):
+def csv_text(rows):
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FACES_COLUMNS, lineterminator="\n")
     writer.writeheader()

@@ -19,7 +19,8 @@ from .errors import UserError
 from .frames import FRAMES_FOLDER, INDEX_NAME, FramesGenerator, list_images, source_names, write_index
 from .people import assign_people, face_features
 from .pipeline import WorkerDied, encode_frames
-from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable
+from .incremental import add_new_faces
+from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable, is_edited
 
 
 @dataclass
@@ -64,7 +65,6 @@ def run(sources, settings):
         for source, name in zip(sources, source_names(sources))
     ]
     estimate = sum(generator.probe() for generator in generators)
-    check_replaceable(os.path.join(workdir, CLUSTERED_FOLDER), settings.force)
     if settings.fresh:
         forget_encodings(workdir)
     check_settings(workdir, dict(settings.encoding_settings(), sources={g.name: fingerprint(g.source) for g in generators}))
@@ -106,6 +106,10 @@ def cluster_and_write(collated, settings, problems=()):
     frames, faces = collated["frames"], collated["faces"]
     if not faces:
         print(f"No faces found in {plural(len(frames), 'frame')}; no clusters written.")
+        return report(problems)
+    clustered = os.path.join(settings.workdir, CLUSTERED_FOLDER)
+    if os.path.exists(clustered) and is_edited(clustered) and not settings.force:
+        print(add_new_faces(collated, settings, settings.progress))
         return report(problems)
     assignment = assign_people(collated, settings)
     unclustered = sum(1 for c, r in zip(assignment.clusters.tolist(), assignment.rejected) if c == UNCLUSTERED and not r)

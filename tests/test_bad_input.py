@@ -138,10 +138,13 @@ def test_changed_settings_do_not_mix_with_earlier_encodings(encoded_run):
 def test_a_result_a_human_edited_is_never_overwritten(encoded_run):
     clustered = encoded_run / "ClusteredFaces"
     (clustered / "Unclustered").rename(clustered / "alice")
-    result = run_main(["two_people.jpg"], cwd=encoded_run)
-    assert_one_sentence(result, "ClusteredFaces has changed since this program wrote it", "--force")
+    again = run_main(["two_people.jpg"], cwd=encoded_run)
+    assert again.returncode == 0, again.stderr
+    assert "No new faces; ./ClusteredFaces/ keeps your edits as they are." in again.stdout
     assert (clustered / "alice").is_dir()
-    forced = run_main(["two_people.jpg", "--force"], cwd=encoded_run)
+    result = run_main(["cluster", "--eps", "0.5"], cwd=encoded_run)
+    assert_one_sentence(result, "ClusteredFaces has changed since this program wrote it", "--force")
+    forced = run_main(["cluster", "--eps", "0.5", "--force"], cwd=encoded_run)
     assert forced.returncode == 0, forced.stderr
     aside = [p for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces.old-")]
     assert len(aside) == 1 and (aside[0] / "alice").is_dir()

@@ -1,0 +1,120 @@
+"""New footage joins a ClusteredFaces/ that a human has already worked on.
+
+Nothing the human did is undone: their portraits stay where they put them,
+and the new faces are added beside them. Every labeled face (a portrait in a
+person's folder) anchors that folder: a new face that clusters with anchors
+goes to the folder most of them are in, so a person named alice stays alice.
+New faces that cluster only with each other get new Face_<n> folders.
+"""
+
+import os
+import re
+from collections import Counter
+
+from .clustering import UNCLUSTERED
+from .datastore import ENCODINGS_FOLDER, FRAME_FORMAT, load_pickle
+from .files import write_text
+from .labels import is_person_folder, read_labels
+from .people import TRACK_DISTANCE, assign_people
+from .portraits import (
+    CLUSTERED_FOLDER, LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, csv_text, face_row, spread_sample,
+    write_manifest,
+)
+from .tracks import link_tracks
+
+FRAME_PATH = re.compile(r"^Frames/(.+)/frame_(\d+)\.jpg$")
+
+
+def face_key(frame_path, box):
+    return frame_path, tuple(int(v) for v in box)
+
+
+def anchors_collated(workdir, state):
+    """The labeled faces as collated data (frames and faces), read back from their frame pickles."""
+    frames, faces, folders, frame_numbers = [], [], [], {}
+    for row in state.rows:
+        face_id = int(row["face_id"])
+        folder = state.folder_of.get(face_id)
+        if folder is None or not is_person_folder(folder):
+            continue
+        match = FRAME_PATH.match(row["frame_path"])
+        if not match:
+            continue
+        if row["frame_path"] not in frame_numbers:
+            path = os.path.join(workdir, ENCODINGS_FOLDER, f"encodings_{match.group(1)}_{match.group(2)}.pickle")
+            if not os.path.exists(path):
+                continue
+            record = load_pickle(path, FRAME_FORMAT)
+            frame_numbers[row["frame_path"]] = (len(frames), {face_key(row["frame_path"], f["box"]): f for f in record["faces"]})
+            frames.append(record["frame"])
+        number, by_box = frame_numbers[row["frame_path"]]
+        face = by_box.get(face_key(row["frame_path"], [row[k] for k in ("top", "right", "bottom", "left")]))
+        if face is not None:
+            faces.append(dict(face, frame=number))
+            folders.append((folder, int(row["cluster"])))
+    return {"frames": frames, "faces": faces}, folders
+
+
+def add_new_faces(collated, settings, progress=True):
+    """Add this run's new faces to the edited ClusteredFaces/; return a one-line summary."""
+    workdir = settings.workdir
+    clustered = os.path.join(workdir, CLUSTERED_FOLDER)
+    state = read_labels(clustered)
+    known = {face_key(r["frame_path"], [r[k] for k in ("top", "right", "bottom", "left")]) for r in state.rows}
+    frames, faces = collated["frames"], collated["faces"]
+    new = [i for i, f in enumerate(faces) if face_key(frames[f["frame"]]["frame_path"], f["box"]) not in known]
+    if not new:
+        return f"No new faces; {clustered}/ keeps your edits as they are."
+
+    anchors, anchor_folders = anchors_collated(workdir, state)
+    offset = len(anchors["frames"])
+    combined = {
+        "frames": anchors["frames"] + frames,
+        "faces": anchors["faces"] + [dict(faces[i], frame=faces[i]["frame"] + offset) for i in new],
+    }
+    new_tracks = link_tracks(frames, faces, TRACK_DISTANCE)
+    tracks = list(range(len(anchors["faces"]))) + [len(anchors["faces"]) + new_tracks[i] for i in new]
+    assignment = assign_people(combined, settings, tracks=tracks)
+    anchored = len(anchors["faces"])
+
+    votes = {}
+    for label, (folder, cluster) in zip(assignment.clusters[:anchored].tolist(), anchor_folders):
+        if label != UNCLUSTERED:
+            votes.setdefault(label, Counter())[(folder, cluster)] += 1
+    used = [int(r["cluster"]) for r in state.rows] + [
+        int(name[5:]) for name in os.listdir(clustered) if re.fullmatch(r"Face_\d+", name)]
+    next_cluster = max(used, default=-1) + 1
+    next_id = max((int(r["face_id"]) for r in state.rows), default=-1) + 1
+    track_offset = max((int(r["track"]) for r in state.rows if r.get("track", "").isdigit()), default=-1) + 1
+    placed, new_clusters, paths, rows = Counter(), {}, {}, []
+    for position, i in enumerate(new):
+        label = int(assignment.clusters[anchored + position])
+        rejected = assignment.rejected[anchored + position]
+        if rejected:
+            folder, cluster = LOW_QUALITY_FOLDER, UNCLUSTERED
+        elif label == UNCLUSTERED:
+            folder, cluster = UNCLUSTERED_FOLDER, UNCLUSTERED
+        elif label in votes:
+            folder, cluster = votes[label].most_common(1)[0][0]
+        else:
+            if label not in new_clusters:
+                new_clusters[label] = next_cluster
+                next_cluster += 1
+            cluster = new_clusters[label]
+            folder = f"Face_{cluster}"
+        placed[folder] += 1
+        paths[i] = f"{folder}/face_{next_id}.jpg"
+        rows.append(face_row(next_id, cluster, collated, i, paths[i], track_offset + new_tracks[i], rejected))
+        next_id += 1
+
+    members = {cluster: [i for position, i in enumerate(new) if int(assignment.clusters[anchored + position]) == label]
+               for label, cluster in new_clusters.items()}
+    picks = {ids[k] for ids in members.values() for k in spread_sample(len(ids))}
+    writer = FaceImageGenerator(progress=progress)
+    tiles = writer.write_portraits(collated, paths, clustered, workdir, montage_faces=picks)
+    for cluster, ids in members.items():
+        writer.write_montage(clustered, cluster, [tiles[i] for i in ids if i in tiles])
+    write_text(os.path.join(clustered, "faces.csv"), csv_text(state.rows + rows))
+    write_manifest(clustered, human_edited=True)
+    joined = ", ".join(f"{folder}: {n}" for folder, n in sorted(placed.items()))
+    return f"Added {len(new)} new faces to {clustered}/, which keeps your edits ({joined})."
