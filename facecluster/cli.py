@@ -3,6 +3,7 @@
     python main.py [FOOTAGE ...] [options]        the whole job
     python main.py cluster [options]              cluster encodings.pickle again (--suggest-eps: a table)
     python main.py evaluate --truth T             score faces.csv against known identities
+    python main.py export                         the reviewed folders as a YOLO training set
 """
 
 import argparse
@@ -97,7 +98,7 @@ def run_parser(default):
     parser = _Parser(
         prog="main.py",
         description="Turn footage into folders of face portraits grouped by person, with YOLO annotations. "
-                    "Also: 'main.py cluster --help', 'main.py evaluate --help'.",
+                    "Also: 'main.py cluster --help', 'main.py evaluate --help', 'main.py export --help'.",
     )
     parser.add_argument("inputs", nargs="*", metavar="FOOTAGE",
                         help="videos, images or folders of images (default: Footage.mp4)")
@@ -147,6 +148,39 @@ def evaluate_parser(default):
     return parser
 
 
+def export_parser(default):
+    from .export import FORMATS
+
+    def formats(text):
+        chosen = [f.strip() for f in text.split(",") if f.strip()]
+        unknown = [f for f in chosen if f not in FORMATS]
+        if unknown or not chosen:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a list of {' and '.join(FORMATS)}")
+        return chosen
+
+    parser = _Parser(prog="main.py export",
+                     description="Turn the folders you reviewed into a YOLO training set (Darknet and Ultralytics).")
+    _workdir_option(parser, default)
+    parser.add_argument("--clustered", default="ClusteredFaces", help="the reviewed folder (default: %(default)s)")
+    parser.add_argument("--out", default="Dataset", help="the dataset folder to write or update (default: %(default)s)")
+    parser.add_argument("--val", type=_bounded(float, 0, 0.9), default=0.2,
+                        help="share of time blocks that go to validation (default: %(default)s)")
+    names = parser.add_mutually_exclusive_group()
+    names.add_argument("--named-only", dest="include_unnamed", action="store_false", default=False,
+                       help="only folders you named are classes; frames holding other faces are left out (the default)")
+    names.add_argument("--include-unnamed", dest="include_unnamed", action="store_true",
+                       help="Face_<n> folders are classes too, and other faces take the class unknown_face")
+    parser.add_argument("--format", dest="formats", type=formats, default=list(FORMATS),
+                        help="darknet, ultralytics or both, comma-separated (default: both)")
+    parser.add_argument("--negatives", type=_bounded(float, 0, 0.9), default=0.1,
+                        help="at most this share of the images are frames with no face, with empty label files (default: %(default)s)")
+    parser.add_argument("--block", type=_positive(float, unit="s"), default=10.0, metavar="SECONDS",
+                        help="frames within one block of this many seconds of a video go to the same split (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the train/val split (default: %(default)s)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="accepted for symmetry")
+    return parser
+
+
 def default_inputs():
     for candidate in ("Footage.mp4", os.path.join(HERE, "Footage.mp4")):
         if os.path.exists(candidate):
@@ -169,7 +203,7 @@ def main(argv=None):
     from .run import Settings
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = argv[0] if argv and argv[0] in ("cluster", "evaluate") else None
+    command = argv[0] if argv and argv[0] in ("cluster", "evaluate", "export") else None
     default = Settings()
     try:
         if command == "cluster":
@@ -182,6 +216,14 @@ def main(argv=None):
 
             args = evaluate_parser(default).parse_args(argv[1:])
             return evaluate_run(args.workdir, args.truth, args.json)
+        if command == "export":
+            from .export import export
+
+            args = export_parser(default).parse_args(argv[1:])
+            for line in export(args.workdir, args.clustered, args.out, args.val, args.include_unnamed, args.formats,
+                               args.negatives, args.block, args.seed):
+                print(line)
+            return 0
         from .run import run
 
         args = run_parser(default).parse_args(argv)

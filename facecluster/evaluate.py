@@ -22,6 +22,7 @@ import cv2
 from .clustering import UNCLUSTERED
 from .errors import UserError
 from .files import write_text
+from .labels import read_faces_csv
 from .portraits import CLUSTERED_FOLDER
 from .tracks import boxes_overlap
 
@@ -79,15 +80,6 @@ def iou(a, b):
     inter = (min(a[1], b[1]) - max(a[3], b[3])) * (min(a[2], b[2]) - max(a[0], b[0]))
     area = lambda r: (r[1] - r[3]) * (r[2] - r[0])  # noqa: E731
     return inter / (area(a) + area(b) - inter)
-
-
-def read_faces_csv(workdir, clustered=CLUSTERED_FOLDER):
-    path = os.path.join(workdir, clustered, "faces.csv")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-    except FileNotFoundError:
-        raise UserError(f"There is no {path}; run main.py on your footage first.") from None
 
 
 def people_from_folder(rows, truth):
@@ -180,7 +172,7 @@ def evaluate_run(workdir, truth, json_path=None):
     """Print and write the scores of `workdir`'s faces.csv against `truth`; return the exit code."""
     if not os.path.exists(truth):
         raise UserError(f"{truth} does not exist.")
-    rows = [r for r in read_faces_csv(workdir) if not r.get("quality")]
+    rows = [r for r in read_faces_csv(os.path.join(workdir, CLUSTERED_FOLDER)) if not r.get("quality")]
     if os.path.isdir(truth):
         people, detections = people_from_folder(rows, truth)
     else:

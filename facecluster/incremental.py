@@ -20,6 +20,7 @@ from .portraits import (
     CLUSTERED_FOLDER, LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, csv_text, face_row, spread_sample,
     write_manifest,
 )
+from .review import write_review_page
 from .tracks import link_tracks
 
 FRAME_PATH = re.compile(r"^Frames/(.+)/frame_(\d+)\.jpg$")
@@ -115,6 +116,7 @@ def add_new_faces(collated, settings, progress=True):
     for cluster, ids in members.items():
         writer.write_montage(clustered, cluster, [tiles[i] for i in ids if i in tiles])
     write_text(os.path.join(clustered, "faces.csv"), csv_text(state.rows + rows))
+    write_review_page(clustered)
     write_manifest(clustered, human_edited=True)
     joined = ", ".join(f"{folder}: {n}" for folder, n in sorted(placed.items()))
     return f"Added {len(new)} new faces to {clustered}/, which keeps your edits ({joined})."

@@ -5,16 +5,26 @@ portrait `face_<id>.jpg` is in now, wherever it was written; a deleted
 portrait takes its face out. faces.csv ties each face id to its frame and box.
 """
 
+import csv
 import os
 import re
 from dataclasses import dataclass, field
 
 from .errors import UserError
-from .evaluate import read_faces_csv
 
 PORTRAIT = re.compile(r"^face_(\d+)\.jpg$", re.IGNORECASE)
 NOT_PEOPLE = ("Unclustered", "LowQuality", "Montage")
 OURS_AT_TOP = {"faces.csv", "classes.txt", ".manifest.json", "index.html"}
+
+
+def read_faces_csv(clustered):
+    """The rows of `clustered`/faces.csv, as written by this program."""
+    path = os.path.join(clustered, "faces.csv")
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    except FileNotFoundError:
+        raise UserError(f"There is no {path}; run main.py on your footage first.") from None
 
 
 def is_person_folder(name):
@@ -25,6 +35,11 @@ def is_person_folder(name):
 def is_named(name):
     """A folder the human has named (Face_<n> is the program's unnamed default)."""
     return is_person_folder(name) and not re.fullmatch(r"Face_\d+", name)
+
+
+def _annotation_of_known(name, known):
+    match = PORTRAIT.match(os.path.splitext(name)[0] + ".jpg") if name.lower().endswith(".txt") else None
+    return bool(match) and int(match.group(1)) in known
 
 
 @dataclass
@@ -42,7 +57,7 @@ def read_labels(clustered):
     """The state of a ClusteredFaces/ folder after a human's review."""
     if not os.path.isdir(clustered):
         raise UserError(f"There is no {clustered} folder; run main.py on your footage first.")
-    state = LabelState(rows=read_faces_csv(os.path.dirname(clustered) or ".", os.path.basename(clustered)))
+    state = LabelState(rows=read_faces_csv(clustered))
     known = {int(r["face_id"]) for r in state.rows}
     found = {}
     for root, dirs, files in os.walk(clustered):
@@ -56,7 +71,7 @@ def read_labels(clustered):
                 continue
             if match and int(match.group(1)) in known and top != ".":
                 found.setdefault(int(match.group(1)), []).append(top)
-            elif name.lower().endswith(".txt") and PORTRAIT.match(name[:-4] + ".jpg") and int(PORTRAIT.match(name[:-4] + ".jpg").group(1)) in known:
+            elif _annotation_of_known(name, known):
                 continue  # an annotation travels with its portrait, or is left behind: the portrait decides
             else:
                 state.strays.append(relative)

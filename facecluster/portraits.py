@@ -19,6 +19,7 @@ from tqdm import tqdm
 from .clustering import UNCLUSTERED
 from .errors import UserError
 from .files import write_image, write_text
+from .review import write_review_page
 from .yolo import yolo_box
 
 CLUSTERED_FOLDER = "ClusteredFaces"
@@ -26,6 +27,7 @@ UNCLUSTERED_FOLDER = "Unclustered"
 LOW_QUALITY_FOLDER = "LowQuality"
 MONTAGE_FOLDER = "Montage"
 MANIFEST_NAME = ".manifest.json"
+REVIEW_PAGE = "index.html"
 MONTAGE_TILE = (96, 120)  # width, height of one face in a 5x5 montage
 FACE_CLASS = 0  # portraits are annotated for a one-class "face" detector
 FACES_COLUMNS = [
@@ -79,7 +81,7 @@ def _listing(folder):
     for root, dirs, files in os.walk(folder):
         dirs.sort()
         for name in files:
-            if name != MANIFEST_NAME:
+            if root != folder or name not in (MANIFEST_NAME, REVIEW_PAGE):  # files we rewrite ourselves
                 path = os.path.join(root, name)
                 found[os.path.relpath(path, folder).replace(os.sep, "/")] = os.path.getsize(path)
     return found
@@ -145,6 +147,7 @@ class FaceImageGenerator:
         ]
         write_text(os.path.join(staging, "faces.csv"), csv_text(rows))
         write_text(os.path.join(staging, "classes.txt"), "face\n")
+        write_review_page(staging)
         write_manifest(staging, human_edited=False)
         replace_folder(staging, folder)
         return rows

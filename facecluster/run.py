@@ -17,10 +17,11 @@ from .datastore import (
 )
 from .errors import UserError
 from .frames import FRAMES_FOLDER, INDEX_NAME, FramesGenerator, list_images, source_names, write_index
+from .incremental import add_new_faces
 from .people import assign_people, face_features
 from .pipeline import WorkerDied, encode_frames
-from .incremental import add_new_faces
 from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable, is_edited
+from .words import plural
 
 
 @dataclass
@@ -134,10 +135,6 @@ def print_eps_table(collated, settings, eps_values=np.arange(0.30, 0.651, 0.05))
         assignment = assign_people(collated, replace(settings, eps=round(float(eps), 2)))
         share = float((assignment.clusters == UNCLUSTERED).mean()) if faces else 0.0
         print(f"{eps:4.2f}  {assignment.people:6d}  {share:10.1%}")
-
-
-def plural(count, one, many=None):
-    return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
 def report(problems):
