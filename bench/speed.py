@@ -1,0 +1,166 @@
+"""Speed and memory of the pipeline against the straightforward approach, measured in one run.
+
+    .venv/bin/python bench/speed.py [--seconds 60] [--workers 2] [--memory 30,60,120]
+
+Renders a 1280x720, 29.97 fps video of fixture faces (../shared/fixtures), then:
+  decode-only       walk the video as FramesGenerator does (grab, retrieve sampled frames)
+  read-all decode   cv2.VideoCapture.read() of every frame, as the baseline does
+  detect+encode     one process, on the sampled frames (frames/s per worker)
+  baseline          read every frame, write the sampled ones, then detect and encode
+                    frame by frame in one process (face_recognition's own calls)
+  pipeline          main.py with --workers N (decoding overlapped with encoding)
+and prints throughputs in video-seconds per wall-second, ratios against the
+baseline, how close the pipeline comes to max(decode, detect+encode / workers),
+and peak memory. --memory renders 1920x1080 videos of the given lengths and
+prints the pipeline's peak memory for each, to show it does not grow with length.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+sys.path.insert(0, str(ROOT))
+from facecluster.faces import measure_faces  # noqa: E402
+from facecluster.frames import FramesGenerator, fit_within  # noqa: E402
+from tools.scenes import NTSC_FPS, Appearance, make_sprite, render_video  # noqa: E402
+
+
+def render(path, seconds, size):
+    """People walking across the frame, one to three at a time, for `seconds`."""
+    rng = random.Random(3)
+    photos = sorted((FIXTURES / "faces").glob("*/*.jpg"))
+    scale = size[0] / 1280
+    appearances = []
+    for start in range(0, seconds, 4):
+        for slot in range(rng.choice([1, 2, 3])):
+            photo = rng.choice(photos)
+            sprite = make_sprite(photo.parent.name, cv2.imread(str(photo)), face_width=int(rng.randint(100, 150) * scale))
+            x = int(slot * size[0] / 3 + rng.randint(0, 60))
+            y = rng.randint(0, max(0, size[1] - sprite.image.shape[0]))
+            appearances.append(Appearance(sprite, start, start + 4, (x, y), (x + int(80 * scale), y)))
+    render_video(str(path), appearances, duration=seconds, size=size)
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - start, result
+
+
+def decode_only(video, workdir):
+    return len(list(FramesGenerator(str(video), "decode", str(workdir))))
+
+
+def read_all(video):
+    capture, count = cv2.VideoCapture(str(video)), 0
+    while capture.read()[0]:
+        count += 1
+    return count
+
+
+def detect_encode(frame_paths):
+    return sum(len(measure_faces(cv2.imread(str(p)))) for p in frame_paths)
+
+
+def baseline(video, out):
+    """The straightforward approach: every frame read, sampled frames written, then encoded one by one."""
+    import face_recognition
+
+    capture = cv2.VideoCapture(str(video))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    size = fit_within(int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)), 700, 500)
+    index, sample, paths = -1, 0, []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        index += 1
+        if index / fps >= sample - 0.5 / fps:
+            path = out / f"frame_{sample:06d}.jpg"
+            cv2.imwrite(str(path), cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
+            paths.append(path)
+            sample += 1
+    faces = 0
+    for path in paths:
+        rgb = face_recognition.load_image_file(str(path))
+        boxes = face_recognition.face_locations(rgb, 1, "hog")
+        faces += len(face_recognition.face_encodings(rgb, boxes))
+    return len(paths), faces
+
+
+def pipeline(video, workdir, workers):
+    """main.py end to end; returns (wall seconds, faces found, peak RSS in MiB of its largest process).
+
+    GNU time reports the largest resident size among main.py and the workers it waited for.
+    """
+    start = time.perf_counter()
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, str(ROOT / "main.py"), str(video),
+                             "--workers", str(workers), "--no-progress"], cwd=workdir, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    faces = int(result.stdout.split("Found ")[1].split(" face")[0])
+    return wall, faces, int(result.stderr.strip().splitlines()[-1]) / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--memory", default="", help="comma-separated lengths in seconds of 1080p videos for the memory check")
+    parser.add_argument("--video", help="use this video instead of rendering one")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="speed_"))
+    video = Path(args.video) if args.video else folder / "bench_720p.mp4"
+    if not args.video:
+        render(video, args.seconds, (1280, 720))
+    capture = cv2.VideoCapture(str(video))
+    duration = capture.get(cv2.CAP_PROP_FRAME_COUNT) / capture.get(cv2.CAP_PROP_FPS)
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)))
+    capture.release()
+    print(f"video: {video.name}, {size[0]}x{size[1]}, {duration:.1f} s; dlib {__import__('dlib').__version__}, "
+          f"BLAS {'on' if __import__('dlib').DLIB_USE_BLAS else 'off'}; workers {args.workers}")
+
+    (folder / "decode").mkdir()
+    t_decode, sampled = timed(decode_only, video, folder / "decode")
+    t_read_all, _ = timed(read_all, video)
+    frames = sorted((folder / "decode" / "Frames" / "decode").glob("frame_*.jpg"))
+    t_encode, faces = timed(detect_encode, frames)
+    (folder / "baseline").mkdir()
+    t_base, (base_frames, base_faces) = timed(baseline, video, folder / "baseline")
+    (folder / "pipeline").mkdir()
+    t_pipe, pipe_faces, peak = pipeline(video, folder / "pipeline", args.workers)
+
+    rate = lambda seconds: duration / seconds  # noqa: E731
+    ideal = max(t_decode, t_encode / args.workers)
+    print(f"decode-only (grab, retrieve sampled)   {sampled / t_decode:8.1f} frames/s  {rate(t_decode):6.1f} video-s/s")
+    print(f"decode, read() every frame             {'':8s}           {rate(t_read_all):6.1f} video-s/s")
+    print(f"detect+encode, one worker              {sampled / t_encode:8.2f} frames/s  ({faces} faces)")
+    print(f"baseline end to end                    {rate(t_base):14.2f} video-s/s  ({base_frames} frames, {base_faces} faces)")
+    print(f"pipeline end to end                    {rate(t_pipe):14.2f} video-s/s  ({sampled} frames, {pipe_faces} faces)")
+    print(f"pipeline / baseline throughput         {t_base / t_pipe:8.2f}x")
+    print(f"ideal max(decode, encode / workers)    {ideal:8.1f} s; pipeline {t_pipe:.1f} s = {t_pipe / ideal:.2f} x ideal")
+    print(f"peak memory, largest process           {peak:8.0f} MiB")
+    if base_faces != pipe_faces:
+        print(f"NOTE: faces differ: baseline {base_faces}, pipeline {pipe_faces}")
+
+    for seconds in [int(s) for s in args.memory.split(",") if s]:
+        long_video = folder / f"memory_{seconds}s_1080p.mp4"
+        render(long_video, seconds, (1920, 1080))
+        (folder / f"memory_{seconds}").mkdir()
+        t, found, rss = pipeline(long_video, folder / f"memory_{seconds}", args.workers)
+        print(f"1080p {seconds:5d} s: {t:6.1f} s wall, {found} faces, peak memory {rss:6.0f} MiB (largest process)")
+    print(f"work folders in {folder}")
+
+
+if __name__ == "__main__":
+    main()
