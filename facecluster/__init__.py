@@ -15,3 +15,10 @@ import os as _os
 # FFmpeg's own log lines ("moov atom not found", ...) would reach the user's
 # terminal beside our one-sentence message; the pipeline reports bad input itself.
 _os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
+import cv2 as _cv2  # noqa: E402
+
+# Worker processes are forked, and an OpenCV thread pool does not survive a
+# fork (a child that touches it can hang). The workers already use every core,
+# so OpenCV runs single-threaded everywhere in this program.
+_cv2.setNumThreads(1)

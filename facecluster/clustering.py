@@ -9,14 +9,13 @@ faces than min_samples is left unclustered.
 
 from collections import Counter
 
-import dlib
 import numpy as np
-from scipy.spatial.distance import pdist, squareform
-from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
-from sklearn.mixture import GaussianMixture
-from sklearn.neighbors import NearestNeighbors
+
+# scikit-learn and SciPy take over a second to import; they are imported where
+# they are used, so a run starts encoding without waiting for them (see
+# run.warm_up_clustering, which loads them while the workers encode).
+CLUSTERING_MODULES = ("sklearn.cluster", "sklearn.decomposition", "sklearn.metrics", "sklearn.mixture",
+                      "sklearn.neighbors", "scipy.spatial.distance")
 
 UNCLUSTERED = -1
 ALGORITHMS = ("dbscan", "chinese-whispers", "agglomerative", "kmeans", "gmm")
@@ -62,6 +61,8 @@ class FaceClusterUtility:
         tracks = np.arange(count) if tracks is None else np.asarray(tracks)
         frames = np.arange(count) if frames is None else np.asarray(frames)
         if self.pca and self.pca < features.shape[1] and count > self.pca:
+            from sklearn.decomposition import PCA
+
             features = PCA(n_components=self.pca, random_state=0).fit_transform(features)
         labels = vote_per_track(self._fit(features), tracks)
         threshold = np.inf if self.algorithm in NEEDS_PEOPLE else self.eps
@@ -69,6 +70,10 @@ class FaceClusterUtility:
         return renumber_by_first_appearance(_drop_small(labels, self.min_samples))
 
     def _fit(self, features):
+        import dlib
+        from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
+        from sklearn.mixture import GaussianMixture
+
         if len(features) == 1:
             return np.array([UNCLUSTERED])
         if self.algorithm == "dbscan":
@@ -120,6 +125,9 @@ def split_cannot_link(features, labels, frames, tracks, threshold):
 
 def _constrained_single_linkage(features, frames, tracks, threshold):
     """Groups (lists of row indexes): tracks first, then pairs within threshold, closest first, never two of one frame."""
+    from scipy.spatial.distance import pdist, squareform
+    from sklearn.neighbors import NearestNeighbors
+
     if np.isinf(threshold):
         distances = squareform(pdist(features))
         rows, cols = np.triu_indices(len(features), k=1)
@@ -173,6 +181,8 @@ def renumber_by_first_appearance(labels):
 
 def silhouette(features, labels, most=5000):
     """Silhouette score of the clustered faces (None with fewer than two clusters)."""
+    from sklearn.metrics import silhouette_score
+
     features, labels = np.asarray(features), np.asarray(labels)
     keep = labels != UNCLUSTERED
     clusters = len(set(labels[keep].tolist()))

@@ -138,8 +138,7 @@ class PicklesListCollator:
 
     The result is plain data: `frames` (dicts, in sampling order) and `faces`
     (dicts with `frame` = index into frames, `box` = (top, right, bottom, left)
-    in the saved frame's pixels, the 128-d `encoding`, 68 `landmarks` and
-    `sharpness`).
+    in the saved frame's pixels, the 128-d `encoding` and `sharpness`).
     """
 
     def __init__(self, pickle_paths, progress=True):

@@ -4,11 +4,15 @@ Faces that fail the quality gate are kept out of clustering; the rest are
 linked into tracks and clustered on the chosen features.
 """
 
+import os
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from .clustering import UNCLUSTERED, FaceClusterUtility, landmark_features
+from .errors import UserError
+from .faces import landmarks_68
 from .tracks import link_tracks
 
 FEATURES = ("encodings", "landmarks")
@@ -17,11 +21,13 @@ TRACK_DISTANCE = 0.4  # linked faces are a second apart with overlapping boxes: 
 
 @dataclass
 class Assignment:
-    """Per face (in collated order): its cluster (-1: none), its track, and why it was kept out ("" if not)."""
+    """Per face (in collated order): its cluster (-1: none), its track, why it was kept out ("" if not),
+    and the features it was clustered on."""
 
     clusters: np.ndarray
     tracks: list
     rejected: list
+    features: np.ndarray
 
     @property
     def people(self):
@@ -38,10 +44,30 @@ def quality_problem(face, min_face=0, min_sharpness=0.0):
     return ""
 
 
-def face_features(faces, kind="encodings"):
+def face_features(collated, kind="encodings", workdir="."):
+    """One feature row per collated face: its encoding, or its normalized 68-landmark shape."""
+    faces = collated["faces"]
     if kind == "landmarks":
-        return landmark_features([face["landmarks"] for face in faces])
+        return landmark_features(landmarks_of(collated, workdir))
     return np.array([face["encoding"] for face in faces]).reshape(-1, 128)
+
+
+def landmarks_of(collated, workdir="."):
+    """The 68 landmarks of every collated face, reading each frame from disk once."""
+    frames, faces = collated["frames"], collated["faces"]
+    found = [None] * len(faces)
+    by_frame = {}
+    for i, face in enumerate(faces):
+        by_frame.setdefault(face["frame"], []).append(i)
+    for number, ids in by_frame.items():
+        path = os.path.join(workdir, frames[number]["frame_path"])
+        image = cv2.imread(path, cv2.IMREAD_COLOR)
+        if image is None:
+            raise UserError(f"{path} is missing or unreadable; landmarks are measured on the saved frames.")
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        for i in ids:
+            found[i] = landmarks_68(rgb, faces[i]["box"])
+    return found
 
 
 def assign_people(collated, settings, tracks=None):
@@ -56,14 +82,14 @@ def assign_people(collated, settings, tracks=None):
     elif tracks is None:
         tracks = link_tracks(frames, faces, TRACK_DISTANCE)
     keep = np.array([not reason for reason in rejected], dtype=bool)
+    features = face_features(collated, settings.features, settings.workdir)
     clusters = np.full(len(faces), UNCLUSTERED, dtype=int)
     if keep.any():
-        kept = [face for face, ok in zip(faces, keep) if ok]
         clusters[keep] = FaceClusterUtility(
             settings.algorithm, settings.eps, settings.min_samples, settings.people, settings.pca, settings.jobs
         ).cluster(
-            face_features(kept, settings.features),
-            frames=[face["frame"] for face in kept],
+            features[keep],
+            frames=[face["frame"] for face, ok in zip(faces, keep) if ok],
             tracks=np.array(tracks)[keep],
         )
-    return Assignment(clusters, tracks, rejected)
+    return Assignment(clusters, tracks, rejected, features)

@@ -17,7 +17,7 @@ from pyPiper import Node, Pipeline
 from pyPiper.executors import STATE_CLOSED, Executor, ParallelExecutor2
 
 from .datastore import frame_pickle_path, frame_record, save_pickle
-from .faces import measure_faces
+from .faces import load_models, measure_faces
 
 
 class FramesProvider(Node):
@@ -47,6 +47,7 @@ class FaceEncoder(Node):
         self.workdir = workdir
         self.detector = detector
         self.upsample = upsample
+        load_models(detector)  # here, in the main process, so every forked worker shares them
 
     def run(self, frame):
         try:
@@ -65,9 +66,14 @@ class DatastoreManager(Node):
 
     def setup(self, workdir):
         self.workdir = workdir
+        os.makedirs(os.path.dirname(frame_pickle_path(workdir, "x")), exist_ok=True)
 
     def run(self, record):
-        save_pickle(frame_pickle_path(self.workdir, record["frame"]["frame_id"]), record)
+        path = frame_pickle_path(self.workdir, record["frame"]["frame_id"])
+        try:
+            save_pickle(path, record)
+        except OSError as error:  # e.g. a full disk: the run reports the frames left without a pickle
+            print(f"Could not save {path}: {error.strerror or error}", file=sys.stderr, flush=True)
 
 
 class FacePipeline(Pipeline):
@@ -143,7 +149,6 @@ class _WaitingParallelExecutor(ParallelExecutor2):
 def _work(graph, inbox, done):
     """A worker: run pyPiper's serial executor on each frame the main process hands over."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C for everyone
-    cv2.setNumThreads(1)
     executor = Executor(graph, quiet=True)
     root = graph._root
     parent = os.getppid()

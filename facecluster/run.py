@@ -1,16 +1,18 @@
 """The whole job: footage in, ClusteredFaces/ out. main.py parses flags and calls `run`."""
 
 import glob
+import importlib
 import hashlib
 import os
 import sys
+import threading
 from dataclasses import dataclass, replace
 from typing import Optional
 
 import numpy as np
 from tqdm import tqdm
 
-from .clustering import UNCLUSTERED, silhouette
+from .clustering import CLUSTERING_MODULES, UNCLUSTERED, silhouette
 from .datastore import (
     COLLATED_NAME, ENCODINGS_FOLDER, SETTINGS_NAME, PicklesListCollator, check_settings, encoded_frame_ids,
     frame_pickle_path, load_collated,
@@ -18,7 +20,7 @@ from .datastore import (
 from .errors import UserError
 from .frames import FRAMES_FOLDER, INDEX_NAME, FramesGenerator, list_images, source_names, write_index
 from .incremental import add_new_faces
-from .people import assign_people, face_features
+from .people import assign_people
 from .pipeline import WorkerDied, encode_frames
 from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable, is_edited
 from .words import plural
@@ -118,7 +120,7 @@ def cluster_and_write(collated, settings, problems=()):
     print(f"Found {plural(len(faces), 'face')} in {plural(len(frames), 'frame')}: "
           f"{plural(assignment.people, 'person', 'people')}, {plural(unclustered, 'face')} unclustered"
           + (f", {plural(rejected, 'face')} below the quality gate." if rejected else "."))
-    score = silhouette(face_features(faces, settings.features), assignment.clusters)
+    score = silhouette(assignment.features, assignment.clusters)
     if score is not None:
         print(f"Silhouette of the clusters: {score:.3f} (1 is best; near 0, clusters overlap).")
     FaceImageGenerator(progress=settings.progress).generate(collated, assignment, settings.workdir, settings.force)
@@ -179,11 +181,27 @@ def fingerprint(source):
     return {"path": os.path.abspath(source), "size": os.path.getsize(source), "head": digest.hexdigest()}
 
 
+def warm_up_clustering():
+    """Import the clustering libraries in a background thread, while the workers encode.
+
+    Started only once the workers exist: a process must not fork while another
+    of its threads may hold the import lock.
+    """
+    def load():
+        for name in CLUSTERING_MODULES:
+            importlib.import_module(name)
+
+    threading.Thread(target=load, daemon=True).start()
+
+
 def encode_with_progress(generators, already_encoded, estimate, settings):
     todo = max(0, estimate - len(already_encoded))
     bar = tqdm(total=todo, desc="Encoding frames", unit="frame", disable=not settings.progress)
+    warming = []
 
     def update(done, _known=None):
+        if not warming:
+            warming.append(warm_up_clustering())
         bar.total = max(bar.total, done)
         bar.update(done - bar.n)
 
