@@ -99,6 +99,18 @@ def baseline(video, out):
     return len(paths), faces
 
 
+def compare_detectors(frame_paths):
+    """Seconds per frame and faces found by each detector setting, one worker."""
+    from facecluster.faces import detect_faces
+
+    images = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in frame_paths]
+    for detector, upsample in (("hog", 0), ("hog", 1), ("cnn", 0), ("cnn", 1)):
+        detect_faces(images[0], detector, upsample)  # load the model outside the timing
+        seconds, found = timed(lambda: sum(len(detect_faces(i, detector, upsample)) for i in images))
+        print(f"detector {detector} upsample {upsample}: {seconds / len(images):7.3f} s per frame, "
+              f"{found} faces in {len(images)} frames")
+
+
 def pipeline_stage(video, workdir, workers):
     """The pipeline's frames-and-encodings stage, in this process: what the baseline does, done our way."""
     from facecluster.pipeline import encode_frames
@@ -128,6 +140,8 @@ def main():
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument("--memory", default="", help="comma-separated lengths in seconds of 1080p videos for the memory check")
     parser.add_argument("--video", help="use this video instead of rendering one")
+    parser.add_argument("--detectors", type=int, default=0, metavar="FRAMES",
+                        help="also time hog and cnn at upsample 0 and 1 on this many sampled frames")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="speed_"))
     video = Path(args.video) if args.video else folder / "bench_720p.mp4"
@@ -166,6 +180,9 @@ def main():
     print(f"peak memory of main.py, largest process {peak:7.0f} MiB")
     if base_faces != pipe_faces:
         print(f"NOTE: faces differ: baseline {base_faces}, pipeline {pipe_faces}")
+
+    if args.detectors:
+        compare_detectors(frames[: args.detectors])
 
     for seconds in [int(s) for s in args.memory.split(",") if s]:
         long_video = folder / f"memory_{seconds}s_1080p.mp4"

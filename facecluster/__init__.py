@@ -15,6 +15,9 @@ import os as _os
 # FFmpeg's own log lines ("moov atom not found", ...) would reach the user's
 # terminal beside our one-sentence message; the pipeline reports bad input itself.
 _os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+# A dlib built against OpenBLAS (make fast-dlib) would start a BLAS thread per
+# core in every worker; the workers already take one core each.
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import cv2 as _cv2  # noqa: E402
 
