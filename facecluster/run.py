@@ -18,7 +18,7 @@ from .datastore import (
     frame_pickle_path, load_collated,
 )
 from .errors import UserError
-from .frames import FRAMES_FOLDER, INDEX_NAME, FramesGenerator, list_images, source_names, write_index
+from .frames import FRAMES_FOLDER, INDEX_NAME, Frame, FramesGenerator, list_images, source_names, write_index
 from .incremental import add_new_faces
 from .people import assign_people
 from .pipeline import WorkerDied, encode_frames
@@ -75,7 +75,6 @@ def run(sources, settings):
 
     frames = encode_with_progress(generators, already_encoded, estimate, settings)
     problems = [problem for generator in generators for problem in generator.problems]
-    write_index(workdir, frames)
     if not frames:
         raise UserError("No frame could be read from the input; nothing was encoded.")
     missing = [frame for frame in frames if not os.path.exists(frame_pickle_path(workdir, frame.frame_id))]
@@ -85,10 +84,28 @@ def run(sources, settings):
             "the others are saved in Encodings/ and a rerun retries only these."
         )
 
+    frames = earlier_frames(workdir, frames) + frames
+    write_index(workdir, frames)
     collated = PicklesListCollator(
         [frame_pickle_path(workdir, frame.frame_id) for frame in frames], progress=settings.progress
     ).collate(os.path.join(workdir, COLLATED_NAME))
     return cluster_and_write(collated, settings, problems)
+
+
+def earlier_frames(workdir, frames):
+    """Frames of footage an earlier run in this work folder encoded, other than this run's, in their order.
+
+    A work folder accumulates footage: running main.py on day2.mp4 after day1.mp4
+    clusters both days together.
+    """
+    path = os.path.join(workdir, COLLATED_NAME)
+    if not os.path.exists(path):
+        return []
+    current = {frame.frame_id for frame in frames}
+    return [
+        Frame(**frame) for frame in load_collated(path)["frames"]
+        if frame["frame_id"] not in current and os.path.exists(frame_pickle_path(workdir, frame["frame_id"]))
+    ]
 
 
 def recluster(settings, suggest_eps=False):

@@ -96,3 +96,16 @@ def test_a_second_run_with_nothing_new_changes_nothing(labeled_first_half):
     assert result.returncode == 0, result.stderr
     assert "No new faces" in result.stdout
     assert snapshot(workdir / "ClusteredFaces") == before
+
+
+def test_footage_added_to_an_unedited_folder_is_clustered_with_what_was_there(tmp_path, people_video):
+    video, appearances = people_video
+    cut(video, tmp_path / "first.avi", 0, CUT)
+    cut(video, tmp_path / "second.avi", CUT, 10_000)
+    assert run_main(["first.avi", "--eps", "0.5"], cwd=tmp_path).returncode == 0
+    result = run_main(["second.avi", "--eps", "0.5"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(tmp_path / "ClusteredFaces" / "faces.csv")
+    assert {r["video"] for r in rows} == {"first.avi", "second.avi"}
+    assert len(read_csv(tmp_path / "Frames" / "index.csv")) == 25 + 25  # both halves, t = 0 ... 24 s each
+    assert "10 people" in result.stdout
