@@ -5,7 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test setup footage clean-venv
+.PHONY: run test setup footage fast-dlib clean-venv
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: $(VENV)/.installed
 	$(BIN)/python main.py $(ARGS)
@@ -32,6 +33,15 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 footage: $(VENV)/.installed
 	$(BIN)/pip install --quiet matplotlib==3.11.2 scikit-image==0.26.0
 	$(BIN)/python tools/render_footage.py Footage.mp4
+
+# Opt-in: replace dlib-bin with dlib built from source against OpenBLAS
+# (Debian's libopenblas-dev). The build takes about 13 minutes on 2 cores; see
+# the README for what it changes. `make clean-venv setup` goes back.
+fast-dlib: $(VENV)/.installed
+	$(SUDO) apt-get install -y libopenblas-dev cmake
+	$(BIN)/pip uninstall -y dlib-bin
+	$(BIN)/pip install --no-binary dlib dlib==20.0.1
+	$(BIN)/python -c "import dlib, sys; sys.exit(0 if dlib.DLIB_USE_BLAS else 'dlib was built without BLAS')"
 
 clean-venv:
 	rm -rf $(VENV)

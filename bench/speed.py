@@ -144,7 +144,7 @@ def main():
                         help="also time hog and cnn at upsample 0 and 1 on this many sampled frames")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="speed_"))
-    video = Path(args.video) if args.video else folder / "bench_720p.mp4"
+    video = Path(args.video).resolve() if args.video else folder / "bench_720p.mp4"
     if not args.video:
         render(video, args.seconds, (1280, 720))
     capture = cv2.VideoCapture(str(video))
