@@ -95,7 +95,7 @@ def export(workdir=".", clustered="ClusteredFaces", out="Dataset", val=0.2, incl
             continue  # the human deleted its portrait: not a face to learn
         faces_by_frame[row["frame_path"]].append((row, class_of(folder, include_unnamed)))
 
-    with_faces, dropped = [], 0
+    with_faces, dropped, thanks_to_unnamed = [], 0, 0
     for frame in index:
         faces = faces_by_frame.get(frame["frame_path"], [])
         if not faces:
@@ -104,6 +104,8 @@ def export(workdir=".", clustered="ClusteredFaces", out="Dataset", val=0.2, incl
             dropped += 1  # an unlabeled face would be taught as background
             continue
         with_faces.append(frame)
+        if include_unnamed and any(class_of(state.folder_of[int(row["face_id"])], False) is None for row, _ in faces):
+            thanks_to_unnamed += 1
     empty = [f for f in index if f["frame_path"] not in faces_by_frame]
     keep_negatives = min(len(empty), int(negatives * len(with_faces) / max(1e-9, 1 - negatives))) if negatives > 0 else 0
     chosen_negatives = [empty[round(i * len(empty) / keep_negatives)] for i in range(keep_negatives)] if keep_negatives else []
@@ -152,8 +154,11 @@ def export(workdir=".", clustered="ClusteredFaces", out="Dataset", val=0.2, incl
     report.append("Classes: " + ", ".join(f"{ids[n]} {n} ({counts.get(n, 0)} faces)" for n in names) + ".")
     report.append(f"{plural(len(chosen_negatives), 'frame')} with no face kept as negatives, of {len(empty)}.")
     if dropped:
-        other = "--named-only" if include_unnamed else "--include-unnamed"
-        report.append(f"{plural(dropped, 'frame was', 'frames were')} left out because a face in them has no class here ({other} changes that).")
+        report.append(f"{plural(dropped, 'frame was', 'frames were')} left out because a face in them has no class "
+                      "here (--include-unnamed keeps them).")
+    if thanks_to_unnamed:
+        report.append(f"{plural(thanks_to_unnamed, 'frame is', 'frames are')} in only because of --include-unnamed "
+                      "(--named-only would leave them out).")
     if state.deleted():
         report.append(f"{len(state.deleted())} faces whose portraits you deleted are not in the dataset.")
     if state.duplicates:

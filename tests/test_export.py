@@ -98,7 +98,7 @@ def test_label_lines_follow_renames_moves_and_deletions(reviewed, exported):
 
 
 def test_unnamed_and_ignored_faces_cost_frames_and_the_report_says_how_many(reviewed, exported):
-    assert "frames were left out because a face in them has no class here (--include-unnamed changes that)." in exported.stdout
+    assert "frames were left out because a face in them has no class here (--include-unnamed keeps them)." in exported.stdout
     assert "1 face whose portraits you deleted" in exported.stdout or "1 faces whose portraits you deleted" in exported.stdout
     assert "obama/holiday.jpg" in exported.stdout
 
@@ -166,7 +166,8 @@ def test_include_unnamed_gives_every_face_a_class(reviewed, exported, tmp_path):
     assert result.returncode == 0, result.stderr
     names = (workdir / "Dataset" / "classes.txt").read_text().splitlines()
     assert "_crew" not in names and "unknown_face" in names and any(n.startswith("Face_") for n in names)
-    assert "left out" not in result.stdout
+    assert "left out because" not in result.stdout
+    assert "frames are in only because of --include-unnamed (--named-only would leave them out)." in result.stdout
 
 
 def test_a_dataset_folder_export_did_not_make_is_refused(reviewed, exported, tmp_path):
