@@ -36,6 +36,14 @@ def run_main(args, cwd, timeout=900):
     )
 
 
+def finished_run(tmp_path_factory, name, *args):
+    """A fresh work folder in which main.py has run on `args` and succeeded."""
+    workdir = tmp_path_factory.mktemp(name)
+    result = run_main(list(args), cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    return workdir
+
+
 def read_csv(path):
     with open(path, newline="") as f:
         return list(csv.DictReader(f))
@@ -94,7 +102,7 @@ def people_run(tmp_path_factory, people_video):
     workdir = tmp_path_factory.mktemp("people_run")
     result = run_main([people_video[0], "--workers", "2"], cwd=workdir)
     assert result.returncode == 0, result.stderr
-    return workdir, result
+    return workdir, result  # the output is checked too, so this one keeps its CompletedProcess
 
 
 def truth_person(appearances, frame_index, box, fps=NTSC_FPS):

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import read_csv, run_main, truth_person
+from conftest import finished_run, read_csv, run_main, truth_person
 from tools.scenes import truth_json
 
 ALGORITHMS = [["dbscan"], ["chinese-whispers"], ["agglomerative"], ["kmeans", "--people", "3"], ["gmm", "--people", "3"]]
@@ -15,18 +15,12 @@ ALGORITHMS = [["dbscan"], ["chinese-whispers"], ["agglomerative"], ["kmeans", "-
 
 @pytest.fixture(scope="module")
 def group_run(tmp_path_factory, fixtures):
-    workdir = tmp_path_factory.mktemp("group_run")
-    result = run_main([fixtures / "group"], cwd=workdir)
-    assert result.returncode == 0, result.stderr
-    return workdir
+    return finished_run(tmp_path_factory, "group_run", fixtures / "group")
 
 
 @pytest.fixture(scope="module")
 def photos_run(tmp_path_factory, fixtures):
-    workdir = tmp_path_factory.mktemp("photos_run")
-    result = run_main([fixtures / "faces"], cwd=workdir)
-    assert result.returncode == 0, result.stderr
-    return workdir
+    return finished_run(tmp_path_factory, "photos_run", fixtures / "faces")
 
 
 @pytest.fixture
