@@ -18,6 +18,7 @@ CLUSTERING_MODULES = ("sklearn.cluster", "sklearn.decomposition", "sklearn.metri
                       "sklearn.neighbors", "scipy.spatial.distance")
 
 UNCLUSTERED = -1
+LARGE = 20_000  # faces: above this, DBSCAN with min_samples <= 2 runs chunk by chunk (see eps_components)
 ALGORITHMS = ("dbscan", "chinese-whispers", "agglomerative", "kmeans", "gmm")
 NEEDS_PEOPLE = ("kmeans", "gmm")
 
@@ -76,6 +77,8 @@ class FaceClusterUtility:
 
         if len(features) == 1:
             return np.array([UNCLUSTERED])
+        if self.algorithm == "dbscan" and self.min_samples <= 2 and len(features) > LARGE:
+            return eps_components(features, self.eps)
         if self.algorithm == "dbscan":
             return DBSCAN(eps=self.eps, min_samples=self.min_samples, n_jobs=self.jobs).fit_predict(features)
         if self.algorithm == "chinese-whispers":
@@ -89,6 +92,45 @@ class FaceClusterUtility:
         if self.algorithm == "gmm":
             return GaussianMixture(n_components=k, covariance_type="diag", random_state=0).fit(features).predict(features)
         raise ValueError(f"unknown clustering algorithm {self.algorithm!r}")
+
+
+def eps_components(features, eps, chunk=512):
+    """The labels of DBSCAN(eps, min_samples=2), in memory that does not grow with the square of the faces.
+
+    With min_samples 2 a DBSCAN cluster is a connected component of the graph
+    "within eps", and a face with no neighbour is noise. scikit-learn's DBSCAN
+    keeps every face's whole neighbourhood, which for long footage (a person
+    seen in thousands of frames) does not fit in memory; here distances are
+    computed for `chunk` faces at a time and only the joins between components
+    are kept.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    x = np.asarray(features, dtype=np.float32)
+    count = len(x)
+    squares = (x * x).sum(axis=1)
+    component = np.arange(count)
+    has_neighbour = np.zeros(count, dtype=bool)
+    limit = np.float32(eps * eps)
+    for start in range(0, count, chunk):
+        block = slice(start, min(count, start + chunk))
+        # columns from `start` on: each pair is looked at once, from its lower index; in place, to spare memory
+        distances = x[block] @ x[start:].T
+        distances *= -2
+        distances += squares[None, start:]
+        distances += squares[block, None]
+        rows, cols = np.nonzero(distances <= limit)
+        rows, cols = rows + start, cols + start
+        pairs = rows != cols
+        rows, cols = rows[pairs], cols[pairs]
+        has_neighbour[rows] = has_neighbour[cols] = True
+        a, b = component[rows], component[cols]
+        joins = a != b
+        if joins.any():
+            graph = coo_matrix((np.ones(int(joins.sum()), dtype=np.int8), (a[joins], b[joins])), shape=(count, count))
+            component = connected_components(graph, directed=False)[1][component]
+    return np.where(has_neighbour, component, UNCLUSTERED)
 
 
 def vote_per_track(labels, tracks):

@@ -1,10 +1,10 @@
 """Clusters a person can trust: cannot-link, tracks, algorithms, quality gate, evaluation."""
 
-import csv
 import json
 import shutil
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from conftest import finished_run, read_csv, run_main, truth_person
@@ -124,3 +124,18 @@ def test_kmeans_needs_the_number_of_people(tmp_path):
     result = run_main(["cluster", "--algorithm", "kmeans"], cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "main.py: --algorithm kmeans needs the number of people, --people K (see --help)."
+
+
+def test_chunked_dbscan_for_long_footage_gives_dbscans_labels(photos_run, people_run):
+    """eps_components (used above 20,000 faces) against scikit-learn's DBSCAN on real encodings."""
+    from sklearn.cluster import DBSCAN
+
+    from facecluster.clustering import eps_components, renumber_by_first_appearance
+    from facecluster.datastore import load_collated
+
+    for workdir in (photos_run, people_run[0]):
+        encodings = np.array([f["encoding"] for f in load_collated(workdir / "encodings.pickle")["faces"]])
+        for eps in (0.4, 0.45, 0.5, 0.6):
+            expected = DBSCAN(eps=eps, min_samples=2).fit_predict(encodings)
+            got = eps_components(encodings, eps, chunk=16)
+            assert (renumber_by_first_appearance(got) == renumber_by_first_appearance(expected)).all()
