@@ -11,7 +11,6 @@ algorithm (`main.py cluster`) and scores it (`main.py evaluate`).
 """
 
 import json
-import os
 import random
 import subprocess
 import sys

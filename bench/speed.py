@@ -33,7 +33,7 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 sys.path.insert(0, str(ROOT))
 from facecluster.faces import measure_faces  # noqa: E402
 from facecluster.frames import FramesGenerator, fit_within  # noqa: E402
-from tools.scenes import NTSC_FPS, Appearance, make_sprite, render_video  # noqa: E402
+from tools.scenes import Appearance, make_sprite, render_video  # noqa: E402
 
 
 def render(path, seconds, size):

@@ -1,7 +1,6 @@
 """Shared test set-up: real fixture faces, videos rendered from them, one pipeline run per session."""
 
 import csv
-import os
 import subprocess
 import sys
 from pathlib import Path

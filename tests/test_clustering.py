@@ -117,7 +117,7 @@ def test_landmark_features_are_one_flag_away(people_copy):
 def test_cluster_needs_encodings_first(tmp_path):
     result = run_main(["cluster"], cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == f"There is no ./encodings.pickle; run main.py on your footage first."
+    assert result.stderr.strip() == "There is no ./encodings.pickle; run main.py on your footage first."
 
 
 def test_kmeans_needs_the_number_of_people(tmp_path):

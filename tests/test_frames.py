@@ -1,7 +1,6 @@
 """FramesGenerator: exactly one frame per step of video time, resized with aspect kept."""
 
 import cv2
-import numpy as np
 import pytest
 
 from conftest import read_csv, run_main
