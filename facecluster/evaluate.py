@@ -11,7 +11,6 @@ Videos are matched by file name. A detection with no true face under it
 counts as a person of its own, so joining anyone's cluster is an error.
 """
 
-import csv
 import json
 import os
 from collections import Counter, defaultdict
@@ -22,7 +21,8 @@ import cv2
 from .clustering import UNCLUSTERED
 from .errors import UserError
 from .files import write_text
-from .labels import read_faces_csv
+from .frames import read_index
+from .labels import read_faces_csv, row_box
 from .portraits import CLUSTERED_FOLDER
 from .tracks import boxes_overlap
 
@@ -106,8 +106,7 @@ def people_from_json(rows, truth, workdir):
     by_frame = defaultdict(list)
     for face in truth_faces:
         by_frame[(os.path.basename(face["video"]), int(face["frame_index"]))].append(face)
-    with open(os.path.join(workdir, "Frames", "index.csv"), newline="", encoding="utf-8") as f:
-        sampled = {(os.path.basename(r["video"]), int(r["frame_index"])): r for r in csv.DictReader(f)}
+    sampled = {(os.path.basename(r["video"]), int(r["frame_index"])): r for r in read_index(workdir)}
     sizes = {os.path.basename(k): (v["width"], v["height"]) for k, v in data.get("videos", {}).items()}
     people = [None] * len(rows)
     rows_by_frame = defaultdict(list)
@@ -122,7 +121,7 @@ def people_from_json(rows, truth, workdir):
         source_width, _ = sizes.get(key[0]) or _video_size(frame["video"])
         scale = int(frame["width"]) / source_width
         candidates = sorted(
-            ((iou(tuple(v * scale for v in t["box"]), _box(rows[i])), ti, i)
+            ((iou(tuple(v * scale for v in t["box"]), row_box(rows[i])), ti, i)
              for ti, t in enumerate(truths) for i in rows_by_frame.get(key, ())), reverse=True)
         used_truth, used_row = set(), set()
         for overlap, ti, i in candidates:
@@ -132,10 +131,6 @@ def people_from_json(rows, truth, workdir):
                 used_row.add(i)
         found += len(used_truth)
     return people, (found, total)
-
-
-def _box(row):
-    return tuple(int(row[k]) for k in ("top", "right", "bottom", "left"))
 
 
 def _video_size(video):

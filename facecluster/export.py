@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 
 from .errors import UserError
 from .files import write_text
-from .frames import FRAMES_FOLDER, INDEX_NAME
-from .labels import is_named, is_person_folder, read_labels
+from .frames import FRAMES_FOLDER, read_index
+from .labels import is_named, is_person_folder, read_labels, row_box
 from .review import write_review_page
 from .words import plural
 from .yolo import yolo_box
@@ -25,17 +25,6 @@ FORMATS = ("darknet", "ultralytics")
 MANIFEST = ".export-manifest.json"
 CLASSES = "classes.txt"
 UNKNOWN = "unknown_face"
-
-
-def read_index(workdir):
-    import csv
-
-    path = os.path.join(workdir, FRAMES_FOLDER, INDEX_NAME)
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-    except FileNotFoundError:
-        raise UserError(f"There is no {path}; run main.py on your footage first.") from None
 
 
 def class_of(folder, include_unnamed):
@@ -121,7 +110,7 @@ def export(workdir=".", clustered="ClusteredFaces", out="Dataset", val=0.2, incl
         stem = frame["frame_path"].removeprefix(FRAMES_FOLDER + "/").removesuffix(".jpg").replace("/", "_")
         image = f"images/{subset}/{stem}.jpg"
         lines = [
-            yolo_box(ids[name], tuple(int(row[k]) for k in ("top", "right", "bottom", "left")),
+            yolo_box(ids[name], row_box(row),
                      int(frame["width"]), int(frame["height"])).line()
             for row, name in faces_by_frame.get(frame["frame_path"], [])
         ]

@@ -1,10 +1,14 @@
-"""Atomic writes: a run killed at any moment leaves either the old file or the new one."""
+"""Atomic writes (a run killed at any moment leaves either the old file or the new one), and CSV in and out."""
 
 import contextlib
+import csv
+import io
 import os
 import tempfile
 
 import cv2
+
+from .errors import UserError
 
 
 @contextlib.contextmanager
@@ -53,3 +57,21 @@ def remove_stale_temporaries(folder):
                 os.unlink(os.path.join(folder, name))
             except OSError:
                 pass
+
+
+def read_csv_rows(path):
+    """The rows of a CSV file this program wrote, as dicts; a missing file is the user's one sentence."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            return list(csv.DictReader(f))
+    except FileNotFoundError:
+        raise UserError(f"There is no {path}; run main.py on your footage first.") from None
+
+
+def csv_text(rows, columns):
+    """CSV text of `rows` (dicts) with these columns, other keys ignored."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

@@ -6,16 +6,15 @@ frame nearest to t = k * every seconds, by the frame's own timestamp, so a
 29.97 fps video gives frames 0, 30, 60, ... with no drift.
 """
 
-import csv
-import io
 import os
+import re
 from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
 import cv2
 
 from .errors import UserError
-from .files import remove_stale_temporaries, write_image, write_text
+from .files import csv_text, read_csv_rows, remove_stale_temporaries, write_image, write_text
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 FRAMES_FOLDER = "Frames"
@@ -207,15 +206,20 @@ INDEX_COLUMNS = ["frame_path", "video", "frame_index", "timestamp", "width", "he
 
 def write_index(workdir, frames):
     """Frames/index.csv: one row per sampled frame, in sampling order."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=INDEX_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for frame in frames:
-        row = asdict(frame)
-        row["timestamp"] = "" if frame.timestamp is None else f"{frame.timestamp:.3f}"
-        writer.writerow(row)
+    rows = [dict(asdict(f), timestamp="" if f.timestamp is None else f"{f.timestamp:.3f}") for f in frames]
     os.makedirs(os.path.join(workdir, FRAMES_FOLDER), exist_ok=True)
-    write_text(os.path.join(workdir, FRAMES_FOLDER, INDEX_NAME), out.getvalue())
+    write_text(os.path.join(workdir, FRAMES_FOLDER, INDEX_NAME), csv_text(rows, INDEX_COLUMNS))
+
+
+def frame_id_of(frame_path):
+    """The frame id of a saved frame's path (Frames/<name>/frame_000012.jpg -> <name>_000012), or None."""
+    match = re.fullmatch(r"Frames/(.+)/frame_(\d+)\.jpg", frame_path)
+    return f"{match.group(1)}_{match.group(2)}" if match else None
+
+
+def read_index(workdir):
+    """The rows of Frames/index.csv."""
+    return read_csv_rows(os.path.join(workdir, FRAMES_FOLDER, INDEX_NAME))
 
 
 FRAME_FIELDS = [f.name for f in fields(Frame)]

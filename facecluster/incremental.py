@@ -12,19 +12,17 @@ import re
 from collections import Counter
 
 from .clustering import UNCLUSTERED
-from .datastore import ENCODINGS_FOLDER, FRAME_FORMAT, load_pickle
+from .datastore import FRAME_FORMAT, frame_pickle_path, load_pickle
+from .frames import frame_id_of
 from .files import write_text
-from .labels import is_person_folder, read_labels
+from .labels import is_person_folder, read_labels, row_box
 from .people import TRACK_DISTANCE, assign_people
 from .portraits import (
-    CLUSTERED_FOLDER, LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, csv_text, face_row, spread_sample,
+    CLUSTERED_FOLDER, LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, face_row, faces_csv_text, spread_sample,
     write_manifest,
 )
 from .review import write_review_page
 from .tracks import link_tracks
-
-FRAME_PATH = re.compile(r"^Frames/(.+)/frame_(\d+)\.jpg$")
-
 
 def face_key(frame_path, box):
     return frame_path, tuple(int(v) for v in box)
@@ -38,18 +36,18 @@ def anchors_collated(workdir, state):
         folder = state.folder_of.get(face_id)
         if folder is None or not is_person_folder(folder):
             continue
-        match = FRAME_PATH.match(row["frame_path"])
-        if not match:
+        frame_id = frame_id_of(row["frame_path"])
+        if frame_id is None:
             continue
         if row["frame_path"] not in frame_numbers:
-            path = os.path.join(workdir, ENCODINGS_FOLDER, f"encodings_{match.group(1)}_{match.group(2)}.pickle")
+            path = frame_pickle_path(workdir, frame_id)
             if not os.path.exists(path):
                 continue
             record = load_pickle(path, FRAME_FORMAT)
             frame_numbers[row["frame_path"]] = (len(frames), {face_key(row["frame_path"], f["box"]): f for f in record["faces"]})
             frames.append(record["frame"])
         number, by_box = frame_numbers[row["frame_path"]]
-        face = by_box.get(face_key(row["frame_path"], [row[k] for k in ("top", "right", "bottom", "left")]))
+        face = by_box.get(face_key(row["frame_path"], row_box(row)))
         if face is not None:
             faces.append(dict(face, frame=number))
             folders.append((folder, int(row["cluster"])))
@@ -61,7 +59,7 @@ def add_new_faces(collated, settings, progress=True):
     workdir = settings.workdir
     clustered = os.path.join(workdir, CLUSTERED_FOLDER)
     state = read_labels(clustered)
-    known = {face_key(r["frame_path"], [r[k] for k in ("top", "right", "bottom", "left")]) for r in state.rows}
+    known = {face_key(r["frame_path"], row_box(r)) for r in state.rows}
     frames, faces = collated["frames"], collated["faces"]
     new = [i for i, f in enumerate(faces) if face_key(frames[f["frame"]]["frame_path"], f["box"]) not in known]
     if not new:
@@ -115,7 +113,7 @@ def add_new_faces(collated, settings, progress=True):
     tiles = writer.write_portraits(collated, paths, clustered, workdir, montage_faces=picks)
     for cluster, ids in members.items():
         writer.write_montage(clustered, cluster, [tiles[i] for i in ids if i in tiles])
-    write_text(os.path.join(clustered, "faces.csv"), csv_text(state.rows + rows))
+    write_text(os.path.join(clustered, "faces.csv"), faces_csv_text(state.rows + rows))
     write_review_page(clustered)
     write_manifest(clustered, human_edited=True)
     joined = ", ".join(f"{folder}: {n}" for folder, n in sorted(placed.items()))

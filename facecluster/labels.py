@@ -5,12 +5,12 @@ portrait `face_<id>.jpg` is in now, wherever it was written; a deleted
 portrait takes its face out. faces.csv ties each face id to its frame and box.
 """
 
-import csv
 import os
 import re
 from dataclasses import dataclass, field
 
 from .errors import UserError
+from .files import read_csv_rows
 
 PORTRAIT = re.compile(r"^face_(\d+)\.jpg$", re.IGNORECASE)
 NOT_PEOPLE = ("Unclustered", "LowQuality", "Montage")
@@ -19,12 +19,12 @@ OURS_AT_TOP = {"faces.csv", "classes.txt", ".manifest.json", "index.html"}
 
 def read_faces_csv(clustered):
     """The rows of `clustered`/faces.csv, as written by this program."""
-    path = os.path.join(clustered, "faces.csv")
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            return list(csv.DictReader(f))
-    except FileNotFoundError:
-        raise UserError(f"There is no {path}; run main.py on your footage first.") from None
+    return read_csv_rows(os.path.join(clustered, "faces.csv"))
+
+
+def row_box(row):
+    """The (top, right, bottom, left) box of a faces.csv row, in the saved frame's pixels."""
+    return tuple(int(row[k]) for k in ("top", "right", "bottom", "left"))
 
 
 def is_person_folder(name):

@@ -4,8 +4,7 @@ Everything is written into a staging folder first and swapped in at the end,
 so ClusteredFaces/ is always either the previous complete result or the new one.
 """
 
-import csv
-import io
+import glob
 import json
 import os
 import shutil
@@ -18,7 +17,7 @@ from tqdm import tqdm
 
 from .clustering import UNCLUSTERED
 from .errors import UserError
-from .files import write_image, write_text
+from .files import csv_text, write_image, write_text
 from .review import write_review_page
 from .yolo import yolo_box
 
@@ -97,15 +96,29 @@ def check_replaceable(folder, force):
 
 
 def replace_folder(staging, folder):
-    """Swap `staging` in as `folder`. An old folder a human edited is moved aside, never deleted."""
+    """Swap `staging` in as `folder`. An old folder a human edited is moved aside, never deleted.
+
+    The old folder is renamed away before the new one is renamed in, and only
+    then is an unedited one removed, so a run killed at any point leaves a
+    whole folder under one of the two names.
+    """
     if os.path.exists(folder):
-        if is_edited(folder):
-            aside = f"{folder}.old-{time.strftime('%Y%m%d-%H%M%S')}"
-            os.rename(folder, aside)
+        edited = is_edited(folder)
+        aside = f"{folder}.old-{time.strftime('%Y%m%d-%H%M%S')}" if edited else f"{folder}.replaced-{os.getpid()}"
+        os.rename(folder, aside)
+        os.rename(staging, folder)
+        if edited:
             print(f"Moved the edited {folder} aside to {aside}.")
         else:
-            shutil.rmtree(folder)
-    os.rename(staging, folder)
+            shutil.rmtree(aside)
+    else:
+        os.rename(staging, folder)
+
+
+def remove_stale_staging(folder):
+    """Remove what killed runs left half-written: staging folders and unedited old results, never an edited one."""
+    for leftover in glob.glob(f"{glob.escape(folder)}.partial-*") + glob.glob(f"{glob.escape(folder)}.replaced-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 class FaceImageGenerator:
@@ -128,8 +141,8 @@ class FaceImageGenerator:
         """Write the folder for `collated` faces as `assignment` (people.Assignment) groups them; return faces.csv rows."""
         folder = os.path.join(workdir, CLUSTERED_FOLDER)
         check_replaceable(folder, force)
+        remove_stale_staging(folder)
         staging = f"{folder}.partial-{os.getpid()}"
-        shutil.rmtree(staging, ignore_errors=True)
         os.makedirs(os.path.join(staging, MONTAGE_FOLDER))
         clusters = assignment.clusters.tolist()
         paths = {i: f"{cluster_folder(c, assignment.rejected[i])}/face_{i}.jpg" for i, c in enumerate(clusters)}
@@ -145,7 +158,7 @@ class FaceImageGenerator:
             face_row(i, clusters[i], collated, i, paths[i], assignment.tracks[i], assignment.rejected[i])
             for i in range(len(clusters))
         ]
-        write_text(os.path.join(staging, "faces.csv"), csv_text(rows))
+        write_text(os.path.join(staging, "faces.csv"), faces_csv_text(rows))
         write_text(os.path.join(staging, "classes.txt"), "face\n")
         write_review_page(staging)
         write_manifest(staging, human_edited=False)
@@ -212,9 +225,5 @@ def face_row(face_id, cluster, collated, index, portrait_path, track, quality):
     }
 
 
-def csv_text(rows):
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=FACES_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+def faces_csv_text(rows):
+    return csv_text(rows, FACES_COLUMNS)

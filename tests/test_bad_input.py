@@ -149,3 +149,13 @@ def test_a_result_a_human_edited_is_never_overwritten(encoded_run):
     aside = [p for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces.old-")]
     assert len(aside) == 1 and (aside[0] / "alice").is_dir()
     assert (clustered / "faces.csv").is_file()
+
+
+def test_leftovers_of_a_killed_swap_are_cleared_and_edited_results_kept(encoded_run):
+    (encoded_run / "ClusteredFaces.partial-99999").mkdir()  # a staging folder a killed run left
+    (encoded_run / "ClusteredFaces.replaced-99999").mkdir()  # an unedited old result a killed run left
+    (encoded_run / "ClusteredFaces.old-20260101-000000").mkdir()  # a human's edited result, moved aside
+    result = run_main(["cluster", "--eps", "0.5"], cwd=encoded_run)
+    assert result.returncode == 0, result.stderr
+    names = sorted(p.name for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces"))
+    assert names == ["ClusteredFaces", "ClusteredFaces.old-20260101-000000"]
