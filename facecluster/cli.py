@@ -13,7 +13,6 @@ import sys
 from .errors import UserError
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DETECTORS = ("hog", "cnn")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,14 +59,18 @@ def _workdir_option(parser, default):
 
 def _cluster_options(parser, default):
     from .clustering import ALGORITHMS
+    from .encoders import ENCODERS
     from .people import FEATURES
 
     group = parser.add_argument_group("clustering")
     group.add_argument("--algorithm", choices=ALGORITHMS, default=default.algorithm,
-                       help="how faces are grouped into people; kmeans and gmm need --people (default: %(default)s)")
+                       help="how faces are grouped into people: "
+                            + "; ".join(f"{name}: {a.summary}" for name, a in ALGORITHMS.items())
+                            + " (default: %(default)s)")
     group.add_argument("--eps", type=_positive(float), default=default.eps,
-                       help="largest encoding distance at which two faces count as one person; dlib's same-person "
-                            "limit is 0.6 (default: %(default)s)")
+                       help="largest encoding distance at which two faces count as one person, on the encoder's "
+                            "scale (default: the encoder's own, "
+                            + ", ".join(f"{name} {e.same_person}" for name, e in ENCODERS.items()) + ")")
     group.add_argument("--min-samples", type=_bounded(int, 1), default=default.min_samples,
                        help="faces a person needs to get a folder; for dbscan, faces within --eps (itself included) "
                             "a face needs to start one (default: %(default)s)")
@@ -76,7 +79,7 @@ def _cluster_options(parser, default):
     group.add_argument("--pca", type=_bounded(int, 1, 128), default=default.pca, metavar="N",
                        help="reduce features to N dimensions before clustering (default: keep all)")
     group.add_argument("--features", choices=FEATURES, default=default.features,
-                       help="cluster on dlib's 128-d encodings or on normalized 68-landmark shapes (default: %(default)s)")
+                       help="cluster on the encoder's encodings or on dlib's normalized 68-landmark shapes (default: %(default)s)")
     group.add_argument("--no-tracks", dest="tracks", action="store_false",
                        help="cluster every face on its own instead of following faces from one sampled frame to the next")
     group.add_argument("--min-face", type=_bounded(int, 0), default=default.min_face, metavar="PIXELS",
@@ -111,12 +114,23 @@ def run_parser(default):
                         help="... and at most this height (default: %(default)s)")
     parser.add_argument("--workers", type=_bounded(int, 1, 256), default=default.workers,
                         help="processes that detect and encode faces (default: all cores, here %(default)s)")
+    from .detectors import DETECTORS
+    from .encoders import ENCODERS
+
     parser.add_argument("--detector", choices=DETECTORS, default=default.detector,
-                        help="face detector: hog is fast on a CPU; cnn finds more faces (turned, small) at many "
-                             "times the cost, see the README (default: %(default)s)")
+                        help="face detector: yunet is fast and finds turned, small and dim faces; hog (dlib, the "
+                             "design card's) finds frontal faces; cnn (dlib) finds more than hog at many times the "
+                             "cost; see the README (default: %(default)s)")
+    parser.add_argument("--encoder", choices=ENCODERS, default=default.encoder,
+                        help="face encoder: sface tells people apart best and needs --detector yunet; dlib (the "
+                             "design card's) works with every detector (default: %(default)s)")
+    parser.add_argument("--models", metavar="DIR", default=default.models,
+                        help="a folder with your own ONNX models, one *yunet*.onnx and one *sface*.onnx, e.g. the "
+                             "float32 ones of the OpenCV model zoo (default: the ones installed with the program)")
     parser.add_argument("--upsample", type=_bounded(int, 0, 4), default=default.upsample,
                         help="times to enlarge a frame 2x before detecting: finds smaller faces, at several times "
-                             "the cost (default: %(default)s)")
+                             "the cost (default: the detector's own, "
+                            + ", ".join(f"{name} {d.default_upsample}" for name, d in DETECTORS.items()) + ")")
     parser.add_argument("--fresh", action="store_true",
                         help="delete this work folder's frames and encodings and start over")
     _cluster_options(parser, default)
@@ -193,10 +207,22 @@ def _settings(args, default):
 
     names = {f.name for f in fields(default)}
     settings = replace(default, **{k: v for k, v in vars(args).items() if k in names})
-    if settings.algorithm in ("kmeans", "gmm") and settings.people is None:
-        print(f"main.py: --algorithm {settings.algorithm} needs the number of people, --people K (see --help).", file=sys.stderr)
-        sys.exit(2)
+    from .clustering import ALGORITHMS
+
+    from .encoders import combination_problem
+
+    if ALGORITHMS[settings.algorithm].needs_people and settings.people is None:
+        _refuse(f"--algorithm {settings.algorithm} needs the number of people, --people K")
+    problem = combination_problem(settings.detector, settings.encoder)
+    if problem:
+        _refuse(problem.rstrip("."))
     return settings
+
+
+def _refuse(sentence):
+    """A flag combination that cannot work: one sentence, exit 2 like any bad flag."""
+    print(f"main.py: {sentence} (see --help).", file=sys.stderr)
+    sys.exit(2)
 
 
 def main(argv=None):

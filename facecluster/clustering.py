@@ -8,6 +8,8 @@ faces than min_samples is left unclustered.
 """
 
 from collections import Counter
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -18,20 +20,19 @@ CLUSTERING_MODULES = ("sklearn.cluster", "sklearn.decomposition", "sklearn.metri
                       "sklearn.neighbors", "scipy.spatial.distance")
 
 UNCLUSTERED = -1
+DEFAULT_ALGORITHM = "chinese-whispers"
 LARGE = 20_000  # faces: above this, DBSCAN with min_samples <= 2 runs chunk by chunk (see eps_components)
-ALGORITHMS = ("dbscan", "chinese-whispers", "agglomerative", "kmeans", "gmm")
-NEEDS_PEOPLE = ("kmeans", "gmm")
 
 
 class FaceClusterUtility:
     """Clusters face features (128-d encodings by default); -1 marks a face that joined no one.
 
-    algorithm: dbscan (the default), chinese-whispers (dlib's graph method),
-        agglomerative (average linkage cut at eps), or, when the number of
-        people is known, kmeans or gmm.
-    eps: largest feature distance at which two faces count as the same person.
-        dlib's encodings put one person's faces within 0.6 of each other;
-        DBSCAN chains neighbours, so the default sits well below that.
+    algorithm: a name in ALGORITHMS: chinese-whispers (the default), dbscan,
+        agglomerative, or, when the number of people is known, kmeans or gmm.
+    eps: largest feature distance at which two faces count as the same person,
+        on the encoder's scale: the default 0.45 is for dlib encodings (one
+        person within 0.6); for SFace's unit-length encodings use 1.0
+        (encoders.py: each encoder's `same_person`).
     min_samples: faces a cluster needs (for DBSCAN: within eps of a core face,
         itself included). At one frame per second a person may be seen only
         2-3 times, so 2 keeps brief appearances.
@@ -40,7 +41,7 @@ class FaceClusterUtility:
     jobs: parallel jobs for the neighbour search (-1: all cores).
     """
 
-    def __init__(self, algorithm="dbscan", eps=0.45, min_samples=2, people=None, pca=None, jobs=-1):
+    def __init__(self, algorithm=DEFAULT_ALGORITHM, eps=0.45, min_samples=2, people=None, pca=None, jobs=-1):
         self.algorithm = algorithm
         self.eps = eps
         self.min_samples = min_samples
@@ -66,32 +67,14 @@ class FaceClusterUtility:
 
             features = PCA(n_components=self.pca, random_state=0).fit_transform(features)
         labels = vote_per_track(self._fit(features), tracks)
-        threshold = np.inf if self.algorithm in NEEDS_PEOPLE else self.eps
+        threshold = np.inf if ALGORITHMS[self.algorithm].needs_people else self.eps
         labels = split_cannot_link(features, labels, frames, tracks, threshold)
         return renumber_by_first_appearance(_drop_small(labels, self.min_samples))
 
     def _fit(self, features):
-        import dlib
-        from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
-        from sklearn.mixture import GaussianMixture
-
         if len(features) == 1:
             return np.array([UNCLUSTERED])
-        if self.algorithm == "dbscan" and self.min_samples <= 2 and len(features) > LARGE:
-            return eps_components(features, self.eps)
-        if self.algorithm == "dbscan":
-            return DBSCAN(eps=self.eps, min_samples=self.min_samples, n_jobs=self.jobs).fit_predict(features)
-        if self.algorithm == "chinese-whispers":
-            return np.array(dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in features], self.eps))
-        if self.algorithm == "agglomerative":
-            model = AgglomerativeClustering(n_clusters=None, distance_threshold=self.eps, linkage="average")
-            return model.fit_predict(features)
-        k = min(self.people, len(features))
-        if self.algorithm == "kmeans":
-            return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(features)
-        if self.algorithm == "gmm":
-            return GaussianMixture(n_components=k, covariance_type="diag", random_state=0).fit(features).predict(features)
-        raise ValueError(f"unknown clustering algorithm {self.algorithm!r}")
+        return ALGORITHMS[self.algorithm].fit(features, self)
 
 
 def eps_components(features, eps, chunk=512):
@@ -239,3 +222,56 @@ def landmark_features(landmarks):
     points = points - points.mean(axis=1, keepdims=True)
     scale = np.sqrt((points ** 2).sum(axis=(1, 2), keepdims=True) / 68)
     return (points / np.maximum(scale, 1e-9)).reshape(len(points), -1)
+
+
+def _dbscan(features, utility):
+    from sklearn.cluster import DBSCAN
+
+    if utility.min_samples <= 2 and len(features) > LARGE:
+        return eps_components(features, utility.eps)
+    return DBSCAN(eps=utility.eps, min_samples=utility.min_samples, n_jobs=utility.jobs).fit_predict(features)
+
+
+def _chinese_whispers(features, utility):
+    import dlib
+
+    return np.array(dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in features], utility.eps))
+
+
+def _agglomerative(features, utility):
+    from sklearn.cluster import AgglomerativeClustering
+
+    return AgglomerativeClustering(n_clusters=None, distance_threshold=utility.eps, linkage="average").fit_predict(features)
+
+
+def _kmeans(features, utility):
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=min(utility.people, len(features)), n_init=10, random_state=0).fit_predict(features)
+
+
+def _gmm(features, utility):
+    from sklearn.mixture import GaussianMixture
+
+    model = GaussianMixture(n_components=min(utility.people, len(features)), covariance_type="diag", random_state=0)
+    return model.fit(features).predict(features)
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A clustering algorithm: `fit(features, utility)` returns a label per face (-1: none)."""
+
+    fit: Callable
+    needs_people: bool = False  # it takes the number of people (--people) instead of a distance
+    summary: str = ""
+
+
+# The choices of --algorithm, in the order --help lists them. A new algorithm is one function and one line here.
+ALGORITHMS = {
+    "chinese-whispers": Algorithm(_chinese_whispers, summary="dlib's graph method: joins faces within eps, "
+                                  "does not chain crowds together like dbscan"),
+    "dbscan": Algorithm(_dbscan, summary="density-based, chains faces within eps"),
+    "agglomerative": Algorithm(_agglomerative, summary="average linkage cut at eps"),
+    "kmeans": Algorithm(_kmeans, needs_people=True, summary="k-means into --people clusters"),
+    "gmm": Algorithm(_gmm, needs_people=True, summary="a Gaussian mixture of --people components"),
+}

@@ -93,10 +93,18 @@ def encoded_frame_ids(workdir):
 def _check_frame_record(record, path):
     faces = record.get("faces")
     if not isinstance(record.get("frame"), dict) or not isinstance(faces, list) or not all(
-        isinstance(face, dict) and np.shape(face.get("encoding")) == (128,) and len(face.get("box", ())) == 4
+        isinstance(face, dict) and np.ndim(face.get("encoding")) == 1 and len(face.get("box", ())) == 4
         for face in faces
     ):
         raise UserError(f"{path} does not hold a frame's faces as this program writes them; move it out of the way or use --fresh.")
+
+
+# What settings.json files written before a setting existed mean by its absence.
+LEGACY_SETTINGS = {"encoder": "dlib"}
+
+
+def _describe(settings, keys):
+    return ", ".join(f"{k}={settings.get(k, LEGACY_SETTINGS.get(k))}" for k in keys)
 
 
 def check_settings(workdir, settings):
@@ -114,13 +122,20 @@ def check_settings(workdir, settings):
         write_text(path, json.dumps(settings, indent=2, sort_keys=True) + "\n")
         return
     sources = dict(recorded.get("sources", {}))
-    changed = [k for k in settings if k != "sources" and recorded.get(k) != settings[k]]
-    if changed:
-        was = ", ".join(f"{k}={recorded.get(k)}" for k in changed)
-        now = ", ".join(f"{k}={settings[k]}" for k in changed)
+    keys = (set(settings) | set(recorded)) - {"sources"}
+    changed = sorted(k for k in keys if recorded.get(k, LEGACY_SETTINGS.get(k)) != settings.get(k))
+    if {"detector", "encoder"} & set(changed):
+        changed = [k for k in changed if k != "models"]  # other engines have other models: no need to say it
+    if changed == ["models"]:
         raise UserError(
-            f"{os.path.join(workdir, ENCODINGS_FOLDER)} was made with {was}, not {now}; "
-            "rerun with the same settings, use another --workdir, or add --fresh to start over."
+            f"{os.path.join(workdir, ENCODINGS_FOLDER)} was made with other model files than these (--models); "
+            "rerun with the same models, use another --workdir, or add --fresh to start over."
+        )
+    if changed:
+        raise UserError(
+            f"{os.path.join(workdir, ENCODINGS_FOLDER)} was made with {_describe(recorded, changed)}, "
+            f"not {_describe(settings, changed)}; rerun with the same settings, use another --workdir, "
+            "or add --fresh to start over."
         )
     for name, fingerprint in settings.get("sources", {}).items():
         if name in sources and sources[name] != fingerprint:
@@ -136,13 +151,15 @@ def check_settings(workdir, settings):
 class PicklesListCollator:
     """Merges per-frame pickles, in the order given, into one encodings.pickle.
 
-    The result is plain data: `frames` (dicts, in sampling order) and `faces`
-    (dicts with `frame` = index into frames, `box` = (top, right, bottom, left)
-    in the saved frame's pixels, the 128-d `encoding` and `sharpness`).
+    The result is plain data: `encoder` (the name of the encoder that made
+    the encodings), `frames` (dicts, in sampling order) and `faces` (dicts
+    with `frame` = index into frames, `box` = (top, right, bottom, left) in
+    the saved frame's pixels, the `encoding`, the detector's `score` and `sharpness`).
     """
 
-    def __init__(self, pickle_paths, progress=True):
+    def __init__(self, pickle_paths, encoder, progress=True):
         self.pickle_paths = list(pickle_paths)
+        self.encoder = encoder
         self.progress = progress
 
     def collate(self, output_path=None):
@@ -155,7 +172,7 @@ class PicklesListCollator:
                 faces.append(dict(face, frame=len(frames), box=tuple(int(v) for v in face["box"]),
                                   encoding=np.asarray(face["encoding"], dtype=np.float64)))
             frames.append(record["frame"])
-        collated = {"format": COLLATED_FORMAT, "frames": frames, "faces": faces}
+        collated = {"format": COLLATED_FORMAT, "encoder": self.encoder, "frames": frames, "faces": faces}
         if output_path is not None:
             save_pickle(output_path, collated)
         return collated

@@ -1,71 +1,63 @@
-"""What the encoder measures on each face of a frame: box, 128-d encoding, sharpness.
+"""What the encoder measures on each face of a frame: box, encoding, detector score, sharpness.
 
-These are face_recognition's own calls (same dlib models, from
-face_recognition_models), made directly on dlib: importing face_recognition
-loads every model it has, including the CNN detector and the 100 MB
-68-landmark model, which costs over a second at every start even when unused.
-Here each model is loaded the first time it is needed, and all faces of a
-frame are encoded in one dlib call.
+A `FaceEngine` is one detector (detectors.py) feeding one encoder
+(encoders.py), configured once and loaded in the main process before the
+worker processes fork, so every worker shares the loaded models. Models are
+loaded only when a run needs them: importing face_recognition would load all
+of dlib's, including the 100 MB 68-landmark model, at every start.
 """
 
 from functools import lru_cache
 
 import cv2
-import dlib
 import numpy as np
 
+from .detectors import DETECTORS, make_detector
+from .encoders import ENCODERS, combination_problem, make_encoder
+from .errors import UserError
+from .models import dlib_model_path, file_digest
 
-@lru_cache(maxsize=None)
-def model(name):
-    """A dlib model by name, loaded once per process: hog, cnn, landmarks5, landmarks68, encoder."""
-    import face_recognition_models as files
-
-    if name == "hog":
-        return dlib.get_frontal_face_detector()
-    if name == "cnn":
-        return dlib.cnn_face_detection_model_v1(files.cnn_face_detector_model_location())
-    if name == "landmarks5":
-        return dlib.shape_predictor(files.pose_predictor_five_point_model_location())
-    if name == "landmarks68":
-        return dlib.shape_predictor(files.pose_predictor_model_location())
-    if name == "encoder":
-        return dlib.face_recognition_model_v1(files.face_recognition_model_location())
-    raise ValueError(f"unknown model {name!r}")
+DEFAULT_DETECTOR = "yunet"
+DEFAULT_ENCODER = "sface"
 
 
-def load_models(detector):
-    """Load what encoding needs now, so that worker processes forked later share it."""
-    for name in (detector, "landmarks5", "encoder"):
-        model(name)
+class FaceEngine:
+    """A detector and an encoder, by the names the user gives them (--detector, --encoder).
 
+    upsample: times a frame is enlarged 2x before detecting (None: the detector's default).
+    models_dir: a folder of the user's own ONNX models (None: the installed ones).
+    """
 
-def _rect(box):
-    top, right, bottom, left = box
-    return dlib.rectangle(left, top, right, bottom)
+    def __init__(self, detector=DEFAULT_DETECTOR, encoder=DEFAULT_ENCODER, upsample=None, models_dir=None):
+        problem = combination_problem(detector, encoder)
+        if problem:
+            raise UserError(problem)
+        self.detector = make_detector(detector, upsample, models_dir)
+        self.encoder = make_encoder(encoder, models_dir)
 
+    def load(self):
+        """Load both models now (a missing or corrupt model file ends here, with one sentence)."""
+        self.detector.load()
+        self.encoder.load()
+        return self
 
-def detect_faces(rgb, detector="hog", upsample=1):
-    """Face boxes as (top, right, bottom, left) tuples of ints, clamped to the image."""
-    found = model(detector)(rgb, upsample)
-    rects = [d.rect for d in found] if detector == "cnn" else list(found)
-    height, width = rgb.shape[:2]
-    return [(max(r.top(), 0), min(r.right(), width), min(r.bottom(), height), max(r.left(), 0)) for r in rects]
+    def settings(self):
+        """What makes two runs' encodings comparable: engine names, upsample, and the model files' digests."""
+        recorded = {"detector": self.detector.name, "encoder": self.encoder.name, "upsample": self.detector.upsample}
+        models = {part.name: file_digest(part.path) for part in (self.detector, self.encoder) if hasattr(part, "path")}
+        if models:
+            recorded["models"] = models
+        return recorded
 
-
-def encode_faces(rgb, boxes):
-    """128-d encodings of all faces of one image, computed in one dlib call."""
-    if not boxes:
-        return []
-    shapes = dlib.full_object_detections()
-    for box in boxes:
-        shapes.append(model("landmarks5")(rgb, _rect(box)))
-    return [np.array(d) for d in model("encoder").compute_face_descriptor(rgb, shapes, 1)]
-
-
-def landmarks_68(rgb, box):
-    """The 68 facial landmarks (x, y) of a face, as an int array of shape (68, 2)."""
-    shape = model("landmarks68")(rgb, _rect(box))
-    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.int32)
+    def measure(self, bgr):
+        """Every face in a BGR image, as plain dicts ready to pickle."""
+        detections = self.detector.detect(bgr)
+        encodings = self.encoder.encode(bgr, detections)
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        return [
+            {"box": tuple(box), "encoding": encoding, "score": float(score), "sharpness": sharpness(gray, box)}
+            for box, score, encoding in zip(detections.boxes.tolist(), detections.scores.tolist(), encodings)
+        ]
 
 
 def sharpness(gray, box):
@@ -75,12 +67,20 @@ def sharpness(gray, box):
     return float(cv2.Laplacian(crop, cv2.CV_64F).var()) if crop.size else 0.0
 
 
-def measure_faces(bgr, detector="hog", upsample=1):
-    """Every face in a BGR image, as plain dicts ready to pickle."""
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    boxes = detect_faces(rgb, detector, upsample)
-    return [
-        {"box": box, "encoding": encoding, "sharpness": sharpness(gray, box)}
-        for box, encoding in zip(boxes, encode_faces(rgb, boxes))
-    ]
+@lru_cache(maxsize=None)
+def _landmarks68_model():
+    import dlib
+
+    return dlib.shape_predictor(dlib_model_path("landmarks68"))
+
+
+def landmarks_68(rgb, box):
+    """The 68 facial landmarks (x, y) of a face, as an int array of shape (68, 2) (for --features landmarks)."""
+    import dlib
+
+    top, right, bottom, left = box
+    shape = _landmarks68_model()(rgb, dlib.rectangle(left, top, right, bottom))
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.int32)
+
+
+__all__ = ["FaceEngine", "DETECTORS", "ENCODERS", "DEFAULT_DETECTOR", "DEFAULT_ENCODER", "sharpness", "landmarks_68"]

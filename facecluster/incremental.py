@@ -16,7 +16,7 @@ from .datastore import FRAME_FORMAT, frame_pickle_path, load_pickle
 from .frames import frame_id_of
 from .files import write_text
 from .labels import is_person_folder, read_labels, row_box
-from .people import TRACK_DISTANCE, assign_people
+from .people import assign_people, encoder_of
 from .portraits import (
     CLUSTERED_FOLDER, LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, face_row, faces_csv_text, spread_sample,
     write_manifest,
@@ -68,10 +68,11 @@ def add_new_faces(collated, settings, progress=True):
     anchors, anchor_folders = anchors_collated(workdir, state)
     offset = len(anchors["frames"])
     combined = {
+        "encoder": encoder_of(collated).name,
         "frames": anchors["frames"] + frames,
         "faces": anchors["faces"] + [dict(faces[i], frame=faces[i]["frame"] + offset) for i in new],
     }
-    new_tracks = link_tracks(frames, faces, TRACK_DISTANCE)
+    new_tracks = link_tracks(frames, faces, encoder_of(collated).track_distance)
     tracks = list(range(len(anchors["faces"]))) + [len(anchors["faces"]) + new_tracks[i] for i in new]
     assignment = assign_people(combined, settings, tracks=tracks)
     anchored = len(anchors["faces"])

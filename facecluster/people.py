@@ -11,12 +11,23 @@ import cv2
 import numpy as np
 
 from .clustering import UNCLUSTERED, FaceClusterUtility, landmark_features
+from .encoders import ENCODERS
 from .errors import UserError
 from .faces import landmarks_68
 from .tracks import link_tracks
 
 FEATURES = ("encodings", "landmarks")
-TRACK_DISTANCE = 0.4  # linked faces are a second apart with overlapping boxes: same person well within dlib's 0.6
+LEGACY_ENCODER = "dlib"  # encodings.pickle files written before the encoder was a choice hold dlib encodings
+
+
+def encoder_of(collated):
+    """The encoder (encoders.py) whose encodings `collated` holds; it gives every distance threshold's default."""
+    return ENCODERS[collated.get("encoder", LEGACY_ENCODER)]
+
+
+def eps_of(collated, settings):
+    """The clustering threshold: the user's --eps, else the encoder's measured same-person distance."""
+    return settings.eps if settings.eps is not None else encoder_of(collated).same_person
 
 
 @dataclass
@@ -49,7 +60,7 @@ def face_features(collated, kind="encodings", workdir="."):
     faces = collated["faces"]
     if kind == "landmarks":
         return landmark_features(landmarks_of(collated, workdir))
-    return np.array([face["encoding"] for face in faces]).reshape(-1, 128)
+    return np.array([face["encoding"] for face in faces]).reshape(len(faces), -1)
 
 
 def landmarks_of(collated, workdir="."):
@@ -80,13 +91,13 @@ def assign_people(collated, settings, tracks=None):
     if not settings.tracks:
         tracks = list(range(len(faces)))
     elif tracks is None:
-        tracks = link_tracks(frames, faces, TRACK_DISTANCE)
+        tracks = link_tracks(frames, faces, encoder_of(collated).track_distance)
     keep = np.array([not reason for reason in rejected], dtype=bool)
     features = face_features(collated, settings.features, settings.workdir)
     clusters = np.full(len(faces), UNCLUSTERED, dtype=int)
     if keep.any():
         clusters[keep] = FaceClusterUtility(
-            settings.algorithm, settings.eps, settings.min_samples, settings.people, settings.pca, settings.jobs
+            settings.algorithm, eps_of(collated, settings), settings.min_samples, settings.people, settings.pca, settings.jobs
         ).cluster(
             features[keep],
             frames=[face["frame"] for face, ok in zip(faces, keep) if ok],

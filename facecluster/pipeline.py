@@ -17,7 +17,6 @@ from pyPiper import Node, Pipeline
 from pyPiper.executors import STATE_CLOSED, Executor, ParallelExecutor2
 
 from .datastore import frame_pickle_path, frame_record, save_pickle
-from .faces import load_models, measure_faces
 
 
 class FramesProvider(Node):
@@ -41,20 +40,18 @@ class FramesProvider(Node):
 
 
 class FaceEncoder(Node):
-    """Finds the faces in a frame and measures each (see faces.py)."""
+    """Finds the faces in a frame and measures each with a loaded faces.FaceEngine."""
 
-    def setup(self, workdir, detector="hog", upsample=1):
+    def setup(self, workdir, engine):
         self.workdir = workdir
-        self.detector = detector
-        self.upsample = upsample
-        load_models(detector)  # here, in the main process, so every forked worker shares them
+        self.engine = engine  # loaded in the main process, so every forked worker shares its models
 
     def run(self, frame):
         try:
             image = cv2.imread(os.path.join(self.workdir, frame["frame_path"]), cv2.IMREAD_COLOR)
             if image is None:
                 raise OSError("the saved frame cannot be read")
-            faces = measure_faces(image, self.detector, self.upsample)
+            faces = self.engine.measure(image)
         except Exception as error:  # one bad frame must not stop the others; the run reports it
             print(f"Could not encode {frame['frame_path']}: {error}", file=sys.stderr, flush=True)
             return
@@ -173,10 +170,10 @@ def _work(graph, inbox, done):
         executor._step()
 
 
-def encode_frames(generators, workdir, already_encoded, detector, upsample, workers, progress):
-    """Run the graph; return every sampled frame (a `Frame`), in order."""
+def encode_frames(generators, workdir, already_encoded, engine, workers, progress):
+    """Run the graph with `engine` (a loaded faces.FaceEngine); return every sampled frame (a `Frame`), in order."""
     provider = FramesProvider("FramesProvider", generators=generators, already_encoded=already_encoded)
-    encoder = FaceEncoder("FaceEncoder", workdir=workdir, detector=detector, upsample=upsample)
+    encoder = FaceEncoder("FaceEncoder", workdir=workdir, engine=engine)
     store = DatastoreManager("DatastoreManager", workdir=workdir)
     FacePipeline(provider | encoder | store, workers=workers).run(update_callback=progress)
     return provider.frames

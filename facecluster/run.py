@@ -12,15 +12,16 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
-from .clustering import CLUSTERING_MODULES, UNCLUSTERED, silhouette
+from .clustering import CLUSTERING_MODULES, DEFAULT_ALGORITHM, UNCLUSTERED, silhouette
 from .datastore import (
     COLLATED_NAME, ENCODINGS_FOLDER, SETTINGS_NAME, PicklesListCollator, check_settings, encoded_frame_ids,
     frame_pickle_path, load_collated,
 )
 from .errors import UserError
+from .faces import DEFAULT_DETECTOR, DEFAULT_ENCODER, FaceEngine
 from .frames import FRAMES_FOLDER, INDEX_NAME, Frame, FramesGenerator, list_images, source_names, write_index
 from .incremental import add_new_faces
-from .people import assign_people
+from .people import assign_people, encoder_of
 from .pipeline import WorkerDied, encode_frames
 from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable, is_edited
 from .words import plural
@@ -34,11 +35,13 @@ class Settings:
     every: float = 1.0
     max_width: int = 700
     max_height: int = 500
-    detector: str = "hog"
-    upsample: int = 1
+    detector: str = DEFAULT_DETECTOR
+    encoder: str = DEFAULT_ENCODER
+    upsample: Optional[int] = None  # None: the detector's own default
+    models: Optional[str] = None  # a folder of the user's ONNX models; None: the installed ones
     workers: int = os.cpu_count() or 1
-    algorithm: str = "dbscan"
-    eps: float = 0.45
+    algorithm: str = DEFAULT_ALGORITHM
+    eps: Optional[float] = None  # None: the encoder's own same-person threshold
     min_samples: int = 2
     people: Optional[int] = None
     pca: Optional[int] = None
@@ -51,12 +54,12 @@ class Settings:
     force: bool = False
     progress: bool = True
 
-    def encoding_settings(self):
-        """What makes an existing frame pickle reusable: frames sampled and encoded the same way."""
-        return {
-            "every": self.every, "max_width": self.max_width, "max_height": self.max_height,
-            "detector": self.detector, "upsample": self.upsample,
-        }
+    def engine(self):
+        """The loaded face engine these settings ask for (a missing model or bad combination: one sentence)."""
+        return FaceEngine(self.detector, self.encoder, self.upsample, self.models).load()
+
+    def sampling_settings(self):
+        return {"every": self.every, "max_width": self.max_width, "max_height": self.max_height}
 
 
 def run(sources, settings):
@@ -68,12 +71,14 @@ def run(sources, settings):
         for source, name in zip(sources, source_names(sources))
     ]
     estimate = sum(generator.probe() for generator in generators)
+    engine = settings.engine()
     if settings.fresh:
         forget_encodings(workdir)
-    check_settings(workdir, dict(settings.encoding_settings(), sources={g.name: fingerprint(g.source) for g in generators}))
+    check_settings(workdir, dict(settings.sampling_settings(), **engine.settings(),
+                                 sources={g.name: fingerprint(g.source) for g in generators}))
     already_encoded = encoded_frame_ids(workdir)
 
-    frames = encode_with_progress(generators, already_encoded, estimate, settings)
+    frames = encode_with_progress(generators, already_encoded, estimate, engine, settings)
     problems = [problem for generator in generators for problem in generator.problems]
     if not frames:
         raise UserError("No frame could be read from the input; nothing was encoded.")
@@ -87,7 +92,8 @@ def run(sources, settings):
     frames = earlier_frames(workdir, frames) + frames
     write_index(workdir, frames)
     collated = PicklesListCollator(
-        [frame_pickle_path(workdir, frame.frame_id) for frame in frames], progress=settings.progress
+        [frame_pickle_path(workdir, frame.frame_id) for frame in frames], encoder=engine.encoder.name,
+        progress=settings.progress,
     ).collate(os.path.join(workdir, COLLATED_NAME))
     return cluster_and_write(collated, settings, problems)
 
@@ -145,12 +151,15 @@ def cluster_and_write(collated, settings, problems=()):
     return report(problems)
 
 
-def print_eps_table(collated, settings, eps_values=np.arange(0.30, 0.651, 0.05)):
-    """--suggest-eps: how people found and unclustered faces change with eps."""
+def print_eps_table(collated, settings):
+    """--suggest-eps: how people found and unclustered faces change with eps, over the encoder's range."""
     faces = collated["faces"]
-    print(f"{plural(len(faces), 'face')}, --algorithm {settings.algorithm}, --min-samples {settings.min_samples}")
+    encoder = encoder_of(collated)
+    low, high = encoder.eps_range
+    print(f"{plural(len(faces), 'face')}, --encoder {encoder.name}, --algorithm {settings.algorithm}, "
+          f"--min-samples {settings.min_samples} (default eps {encoder.same_person})")
     print("eps   people  unclustered")
-    for eps in eps_values:
+    for eps in np.arange(low, high + 0.001, 0.05):
         assignment = assign_people(collated, replace(settings, eps=round(float(eps), 2)))
         share = float((assignment.clusters == UNCLUSTERED).mean()) if faces else 0.0
         print(f"{eps:4.2f}  {assignment.people:6d}  {share:10.1%}")
@@ -211,7 +220,7 @@ def warm_up_clustering():
     threading.Thread(target=load, daemon=True).start()
 
 
-def encode_with_progress(generators, already_encoded, estimate, settings):
+def encode_with_progress(generators, already_encoded, estimate, engine, settings):
     todo = max(0, estimate - len(already_encoded))
     bar = tqdm(total=todo, desc="Encoding frames", unit="frame", disable=not settings.progress)
     warming = []
@@ -224,7 +233,7 @@ def encode_with_progress(generators, already_encoded, estimate, settings):
 
     try:
         return encode_frames(
-            generators, settings.workdir, already_encoded, settings.detector, settings.upsample, settings.workers, update
+            generators, settings.workdir, already_encoded, engine, settings.workers, update
         )
     except WorkerDied as error:
         raise UserError(f"Encoding stopped because {error}; the frames encoded so far are kept and a rerun resumes.") from None

@@ -128,10 +128,15 @@ def test_a_pickle_of_plain_data_that_is_not_ours(encoded_run):
     assert_one_sentence(run_main(["two_people.jpg"], cwd=encoded_run), "is not a facecluster.frame/1 pickle")
 
 
-def test_changed_settings_do_not_mix_with_earlier_encodings(encoded_run):
-    result = run_main(["two_people.jpg", "--upsample", "2"], cwd=encoded_run)
-    assert_one_sentence(result, "was made with upsample=1, not upsample=2", "--fresh")
-    fresh = run_main(["two_people.jpg", "--upsample", "2", "--fresh"], cwd=encoded_run)
+@pytest.mark.parametrize("flags, sentence", [
+    (["--upsample", "2"], "was made with upsample=0, not upsample=2"),
+    (["--detector", "hog", "--encoder", "dlib"], "was made with detector=yunet, encoder=sface, upsample=0, "
+                                                 "not detector=hog, encoder=dlib, upsample=1"),
+])
+def test_changed_settings_do_not_mix_with_earlier_encodings(encoded_run, flags, sentence):
+    result = run_main(["two_people.jpg", *flags], cwd=encoded_run)
+    assert_one_sentence(result, sentence, "--fresh")
+    fresh = run_main(["two_people.jpg", *flags, "--fresh"], cwd=encoded_run)
     assert fresh.returncode == 0, fresh.stderr
 
 
@@ -142,9 +147,9 @@ def test_a_result_a_human_edited_is_never_overwritten(encoded_run):
     assert again.returncode == 0, again.stderr
     assert "No new faces; ./ClusteredFaces/ keeps your edits as they are." in again.stdout
     assert (clustered / "alice").is_dir()
-    result = run_main(["cluster", "--eps", "0.5"], cwd=encoded_run)
+    result = run_main(["cluster", "--eps", "0.9"], cwd=encoded_run)
     assert_one_sentence(result, "ClusteredFaces has changed since this program wrote it", "--force")
-    forced = run_main(["cluster", "--eps", "0.5", "--force"], cwd=encoded_run)
+    forced = run_main(["cluster", "--eps", "0.9", "--force"], cwd=encoded_run)
     assert forced.returncode == 0, forced.stderr
     aside = [p for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces.old-")]
     assert len(aside) == 1 and (aside[0] / "alice").is_dir()
@@ -155,7 +160,7 @@ def test_leftovers_of_a_killed_swap_are_cleared_and_edited_results_kept(encoded_
     (encoded_run / "ClusteredFaces.partial-99999").mkdir()  # a staging folder a killed run left
     (encoded_run / "ClusteredFaces.replaced-99999").mkdir()  # an unedited old result a killed run left
     (encoded_run / "ClusteredFaces.old-20260101-000000").mkdir()  # a human's edited result, moved aside
-    result = run_main(["cluster", "--eps", "0.5"], cwd=encoded_run)
+    result = run_main(["cluster", "--eps", "0.9"], cwd=encoded_run)
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces"))
     assert names == ["ClusteredFaces", "ClusteredFaces.old-20260101-000000"]

@@ -40,7 +40,7 @@ def labeled_first_half(tmp_path, people_video):
     video, appearances = people_video
     cut(video, tmp_path / "first.avi", 0, CUT)
     cut(video, tmp_path / "second.avi", CUT, 10_000)
-    result = run_main(["first.avi", "--eps", "0.5"], cwd=tmp_path)
+    result = run_main(["first.avi"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     clustered = tmp_path / "ClusteredFaces"
     rows = read_csv(clustered / "faces.csv")
@@ -61,7 +61,7 @@ def test_new_footage_joins_named_folders_and_keeps_every_edit(labeled_first_half
     old_ids = {int(r["face_id"]) for r in read_csv(clustered / "faces.csv")}
     old_folders = {p.name for p in clustered.iterdir() if p.is_dir()}
 
-    result = run_main(["second.avi", "--eps", "0.5"], cwd=workdir)
+    result = run_main(["second.avi"], cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert "which keeps your edits" in result.stdout
 
@@ -92,7 +92,7 @@ def test_new_footage_joins_named_folders_and_keeps_every_edit(labeled_first_half
 def test_a_second_run_with_nothing_new_changes_nothing(labeled_first_half):
     workdir, _, _ = labeled_first_half
     before = snapshot(workdir / "ClusteredFaces")
-    result = run_main(["first.avi", "--eps", "0.5"], cwd=workdir)
+    result = run_main(["first.avi"], cwd=workdir)
     assert result.returncode == 0, result.stderr
     assert "No new faces" in result.stdout
     assert snapshot(workdir / "ClusteredFaces") == before
@@ -102,8 +102,8 @@ def test_footage_added_to_an_unedited_folder_is_clustered_with_what_was_there(tm
     video, appearances = people_video
     cut(video, tmp_path / "first.avi", 0, CUT)
     cut(video, tmp_path / "second.avi", CUT, 10_000)
-    assert run_main(["first.avi", "--eps", "0.5"], cwd=tmp_path).returncode == 0
-    result = run_main(["second.avi", "--eps", "0.5"], cwd=tmp_path)
+    assert run_main(["first.avi"], cwd=tmp_path).returncode == 0
+    result = run_main(["second.avi"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     rows = read_csv(tmp_path / "ClusteredFaces" / "faces.csv")
     assert {r["video"] for r in rows} == {"first.avi", "second.avi"}

@@ -4,7 +4,6 @@ import os
 import pickle
 
 import cv2
-import face_recognition
 import numpy as np
 import pytest
 
@@ -12,6 +11,7 @@ from conftest import PEOPLE, iou, read_csv, truth_person
 from facecluster.datastore import load_pickle
 from facecluster.errors import UserError
 from facecluster.evaluate import pairwise_score
+from facecluster.faces import FaceEngine
 from facecluster.frames import Frame
 from facecluster.yolo import YoloBox
 
@@ -81,12 +81,13 @@ def test_annotations_map_back_onto_the_detected_box(faces, people_run):
 
 def test_annotations_frame_the_face_a_detector_sees_in_the_portrait(faces, people_run):
     workdir = people_run[0]
+    detector = FaceEngine().load().detector
     for row in faces[::7]:
         path = workdir / "ClusteredFaces" / row["portrait_path"]
         portrait = cv2.imread(str(path))
         annotation = YoloBox.parse(path.with_suffix(".txt").read_text())
         expected = annotation.to_pixels(portrait.shape[1], portrait.shape[0])
-        found = face_recognition.face_locations(cv2.cvtColor(portrait, cv2.COLOR_BGR2RGB), 1)
+        found = detector.detect(portrait).boxes.tolist()  # the detector that made the annotation
         assert max(iou(expected, box) for box in found) > 0.6
 
 
