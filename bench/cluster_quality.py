@@ -1,13 +1,14 @@
-"""Cluster quality on labeled data built from ../shared/fixtures, for every --algorithm.
+"""Cluster quality on labeled data built from ../shared/fixtures, for both face engines and every --algorithm.
 
     .venv/bin/python bench/cluster_quality.py [OUT_FOLDER]
 
 Builds (1) a 60 s video of all ten fixture people, faces 50-150 px wide, one
 to three people at once, each seen several times, (2) a degraded image-folder
 set (grayscale, downscaled, blurred and JPEG-compressed copies of every photo),
-(3) the fixture group photos, and (4) the shipped Footage.mp4, which nothing
-was tuned on. Encodes each once with main.py, clusters it again with each
-algorithm (`main.py cluster`) and scores it (`main.py evaluate`).
+(3) lfw_dev, 300 people of whom 200 are seen once, (4) the fixture group
+photos, and (5) the shipped Footage.mp4, which nothing was tuned on. Encodes
+each once per engine with main.py, clusters it again with each algorithm and
+a few values of --eps (`main.py cluster`) and scores it (`main.py evaluate`).
 """
 
 import json
@@ -24,10 +25,19 @@ FIXTURES = ROOT.parent / "shared" / "fixtures"
 sys.path.insert(0, str(ROOT))
 from tools.scenes import Appearance, make_sprite, render_video, truth_json  # noqa: E402
 
-RUNS = [
-    ("dbscan", []), ("chinese-whispers", []), ("agglomerative", []),
-    ("kmeans", ["--people", "10"]), ("gmm", ["--people", "10", "--pca", "32"]), ("dbscan landmarks", ["--features", "landmarks", "--eps", "0.15"]),
-]
+ENGINES = {
+    "yunet+sface": [],  # the default
+    "hog+dlib": ["--detector", "hog", "--encoder", "dlib"],  # the design card's
+}
+# Around each encoder's default eps (sface 1.0, dlib 0.45), for the default algorithm.
+EPS_SWEEP = {"yunet+sface": ["0.95", "1.0", "1.02", "1.03", "1.05"], "hog+dlib": ["0.4", "0.45", "0.5"]}
+RUNS = [("chinese-whispers", []), ("dbscan", []), ("agglomerative", [])]
+PEOPLE_RUNS = [("kmeans", ["--people", "10"]), ("gmm", ["--people", "10", "--pca", "32"])]
+
+
+def runs_for(engine, extra=()):
+    sweep = [(f"chinese-whispers {eps}", ["--eps", eps]) for eps in EPS_SWEEP[engine]]
+    return RUNS + list(extra) + sweep
 
 
 def main_py(*args, cwd):
@@ -87,52 +97,60 @@ def degraded_photos(folder):
     return out
 
 
-def score_runs(name, workdir, truth, runs=RUNS):
-    print(f"\n{name}")
-    print(f"{'algorithm':18s} {'pair P':>7s} {'pair R':>7s} {'pair F1':>7s} {'B3 F1':>7s} {'clusters':>8s} {'people':>6s} {'unclust':>7s}")
+def score_runs(engine, workdir, truth, runs):
     for label, flags in runs:
         main_py("cluster", "--algorithm", label.split()[0], *flags, "--force", cwd=workdir)
         main_py("evaluate", "--truth", truth, cwd=workdir)
         s = json.loads((workdir / "evaluation.json").read_text())
         extra = f"  detection recall {s['detection_recall']:.3f}" if "detection_recall" in s else ""
-        print(f"{label:18s} {s['pairwise']['precision']:7.3f} {s['pairwise']['recall']:7.3f} {s['pairwise']['f1']:7.3f} "
-              f"{s['bcubed']['f1']:7.3f} {s['clusters']:8d} {s['people']:6d} {s['unclustered_share']:7.1%}{extra}")
+        if s["people_seen_once"]:
+            extra += f"  seen once alone {s['seen_once_alone']:.3f}"
+        print(f"{engine:12s} {label:22s} {s['pairwise']['precision']:7.3f} {s['pairwise']['recall']:7.3f} "
+              f"{s['pairwise']['f1']:7.3f} {s['bcubed']['f1']:7.3f} {s['clusters']:8d} {s['people']:6d} "
+              f"{s['unclustered_share']:7.1%}{extra}", flush=True)
 
 
-def group_photos(workdir, runs=RUNS):
+def scored_set(folder, name, title, source, truth, extra_runs=()):
+    """Encode `source` once per engine in folder/<name>-<engine>, then score every run."""
+    print(f"\n{title}")
+    print(f"{'engine':12s} {'algorithm':22s} {'pair P':>7s} {'pair R':>7s} {'pair F1':>7s} {'B3 F1':>7s} "
+          f"{'clusters':>8s} {'people':>6s} {'unclust':>7s}", flush=True)
+    for engine, flags in ENGINES.items():
+        workdir = folder / f"{name}-{engine}"
+        workdir.mkdir(exist_ok=True)
+        main_py(source, *flags, cwd=workdir)
+        score_runs(engine, workdir, truth, runs_for(engine, extra_runs))
+
+
+def group_photos(folder):
     import csv
     from collections import Counter
 
-    print("\ngroup photos: faces of one photo sharing a cluster (must be 0)")
-    for label, flags in runs:
-        main_py("cluster", "--algorithm", label.split()[0], *flags, "--force", cwd=workdir)
-        with open(workdir / "ClusteredFaces" / "faces.csv") as f:
-            rows = list(csv.DictReader(f))
-        shared = sum(n - 1 for (_, c), n in Counter((r["video"], r["cluster"]) for r in rows if r["cluster"] != "-1").items())
-        print(f"{label:18s} {shared}")
+    print("\ngroup photos: faces found, and faces of one photo sharing a cluster (must be 0)")
+    for engine, engine_flags in ENGINES.items():
+        workdir = folder / f"group-{engine}"
+        workdir.mkdir(exist_ok=True)
+        main_py(FIXTURES / "group", *engine_flags, cwd=workdir)
+        for label, flags in runs_for(engine):
+            main_py("cluster", "--algorithm", label.split()[0], *flags, "--force", cwd=workdir)
+            with open(workdir / "ClusteredFaces" / "faces.csv") as f:
+                rows = list(csv.DictReader(f))
+            found = Counter(r["video"].split("/")[-1] for r in rows)
+            shared = sum(n - 1 for (_, c), n in Counter((r["video"], r["cluster"]) for r in rows if r["cluster"] != "-1").items())
+            print(f"{engine:12s} {label:22s} {shared}   faces: " + ", ".join(f"{k} {v}" for k, v in sorted(found.items())))
 
 
 def main(out=None):
     folder = Path(out or tempfile.mkdtemp(prefix="cluster_quality_"))
     folder.mkdir(parents=True, exist_ok=True)
     video, truth = ten_people_video(folder)
-    (folder / "video").mkdir(exist_ok=True)
-    main_py(video, cwd=folder / "video")
-    score_runs("ten people, 60 s video, faces 50-150 px, 1-3 at once", folder / "video", truth)
-
+    scored_set(folder, "video", "ten people, 60 s video, faces 50-150 px, 1-3 at once", video, truth, PEOPLE_RUNS)
     degraded = degraded_photos(folder)
-    (folder / "photos").mkdir(exist_ok=True)
-    main_py(degraded, cwd=folder / "photos")
-    score_runs("degraded photos (5 copies of each of the 68)", folder / "photos", degraded, RUNS[:3] + RUNS[5:])
-
-    (folder / "group").mkdir(exist_ok=True)
-    main_py(FIXTURES / "group", cwd=folder / "group")
-    group_photos(folder / "group", RUNS[:3])
-
-    (folder / "footage").mkdir(exist_ok=True)
-    main_py(ROOT / "Footage.mp4", cwd=folder / "footage")
-    score_runs("Footage.mp4 (two people; nothing tuned on it)", folder / "footage", ROOT / "Footage.truth.json",
-               [r for r in RUNS if r[0] not in ("kmeans", "gmm")])
+    scored_set(folder, "photos", "degraded photos (5 copies of each of the 68)", degraded, degraded)
+    lfw = FIXTURES / "lfw_dev"
+    scored_set(folder, "lfw", "lfw_dev: 300 people, 200 of them seen once (the population the defaults are tuned on)", lfw, lfw)
+    scored_set(folder, "footage", "Footage.mp4 (two people; nothing tuned on it)", ROOT / "Footage.mp4", ROOT / "Footage.truth.json")
+    group_photos(folder)
     print(f"\nwork folders in {folder}")
 
 

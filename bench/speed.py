@@ -5,12 +5,15 @@
 Renders a 1280x720, 29.97 fps video of fixture faces (../shared/fixtures), then:
   decode-only       walk the video as FramesGenerator does (grab, retrieve sampled frames)
   read-all decode   cv2.VideoCapture.read() of every frame, as the baseline does
-  detect+encode     one process, on the sampled frames (frames/s per worker)
-  baseline          read every frame, write the sampled ones, then detect and encode
-                    frame by frame in one process (face_recognition's own calls)
-  pipeline stage    the same work by the pyPiper graph with --workers N, decoding
+  detect+encode     one process, on the sampled frames, for the default engine (YuNet + SFace)
+                    and for HOG + dlib (face_recognition's calls), alternated frame by frame
+  baseline          the straightforward code a user would otherwise run, on the same cores:
+                    read() every frame, write the sampled ones, and hand each to a pool of
+                    --workers processes that detect (HOG) and encode (dlib) with face_recognition
+  pipeline stage    the pyPiper graph with --workers N and the default engine, decoding
                     overlapped with encoding (in this process, as the baseline)
-  main.py           the whole job as a user runs it, start-up to portraits
+  main.py           the whole job as a user runs it, start-up to portraits, default engine
+                    (and with --detector hog --encoder dlib, the design card's engine)
 and prints throughputs in video-seconds per wall-second, ratios against the
 baseline, how close the pipeline comes to max(decode, detect+encode / workers),
 and peak memory. --memory renders 1920x1080 videos of the given lengths and
@@ -31,7 +34,7 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 sys.path.insert(0, str(ROOT))
-from facecluster.faces import measure_faces  # noqa: E402
+from facecluster.faces import FaceEngine  # noqa: E402
 from facecluster.frames import FramesGenerator, fit_within  # noqa: E402
 from tools.scenes import Appearance, make_sprite, render_video  # noqa: E402
 
@@ -69,64 +72,84 @@ def read_all(video):
     return count
 
 
-def detect_encode(frame_paths):
-    return sum(len(measure_faces(cv2.imread(str(p)))) for p in frame_paths)
+def detect_encode_per_frame(frame_paths):
+    """Seconds per frame of detection + encoding, one process: {engine: (seconds, faces)}, alternated per frame."""
+    engines = {"yunet+sface": FaceEngine().load(), "hog+dlib": FaceEngine("hog", "dlib").load()}
+    spent, found = dict.fromkeys(engines, 0.0), dict.fromkeys(engines, 0)
+    for path in frame_paths:
+        image = cv2.imread(str(path))
+        for name, engine in engines.items():
+            start = time.perf_counter()
+            found[name] += len(engine.measure(image))
+            spent[name] += time.perf_counter() - start
+    return {name: (spent[name] / len(frame_paths), found[name]) for name in engines}
 
 
-def baseline(video, out):
-    """The straightforward approach: every frame read, sampled frames written, then encoded one by one."""
+def _baseline_worker_start():
+    global face_recognition
     import face_recognition
+
+
+def _baseline_encode(path):
+    rgb = face_recognition.load_image_file(path)
+    boxes = face_recognition.face_locations(rgb, 1, "hog")
+    return len(face_recognition.face_encodings(rgb, boxes))
+
+
+def baseline(video, out, workers):
+    """The straightforward code: read() every frame, write the sampled ones, and hand each as it is
+    written to a pool of `workers` processes that detect and encode it with face_recognition."""
+    import multiprocessing
 
     capture = cv2.VideoCapture(str(video))
     fps = capture.get(cv2.CAP_PROP_FPS)
     size = fit_within(int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)), 700, 500)
-    index, sample, paths = -1, 0, []
-    while True:
-        ok, frame = capture.read()
-        if not ok:
-            break
-        index += 1
-        if index / fps >= sample - 0.5 / fps:
-            path = out / f"frame_{sample:06d}.jpg"
-            cv2.imwrite(str(path), cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
-            paths.append(path)
-            sample += 1
-    faces = 0
-    for path in paths:
-        rgb = face_recognition.load_image_file(str(path))
-        boxes = face_recognition.face_locations(rgb, 1, "hog")
-        faces += len(face_recognition.face_encodings(rgb, boxes))
-    return len(paths), faces
+    index, sample, pending = -1, 0, []
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_baseline_worker_start) as pool:
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            index += 1
+            if index / fps >= sample - 0.5 / fps:
+                path = out / f"frame_{sample:06d}.jpg"
+                cv2.imwrite(str(path), cv2.resize(frame, size, interpolation=cv2.INTER_AREA))
+                pending.append(pool.apply_async(_baseline_encode, (str(path),)))
+                sample += 1
+        faces = sum(result.get() for result in pending)
+    return len(pending), faces
 
 
 def compare_detectors(frame_paths):
     """Seconds per frame and faces found by each detector setting, one worker."""
-    from facecluster.faces import detect_faces
+    from facecluster.detectors import make_detector
 
-    images = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in frame_paths]
-    for detector, upsample in (("hog", 0), ("hog", 1), ("cnn", 0), ("cnn", 1)):
-        detect_faces(images[0], detector, upsample)  # load the model outside the timing
-        seconds, found = timed(lambda: sum(len(detect_faces(i, detector, upsample)) for i in images))
-        print(f"detector {detector} upsample {upsample}: {seconds / len(images):7.3f} s per frame, "
+    images = [cv2.imread(str(p)) for p in frame_paths]
+    for name, upsample in (("yunet", 0), ("hog", 0), ("hog", 1), ("cnn", 0), ("cnn", 1)):
+        detector = make_detector(name, upsample)
+        detector.detect(images[0])  # load the model outside the timing
+        seconds, found = timed(lambda: sum(len(detector.detect(i)) for i in images))
+        print(f"detector {name} upsample {upsample}: {seconds / len(images):7.3f} s per frame, "
               f"{found} faces in {len(images)} frames")
 
 
 def pipeline_stage(video, workdir, workers):
-    """The pipeline's frames-and-encodings stage, in this process: what the baseline does, done our way."""
+    """The pipeline's frames-and-encodings stage with the default engine, in this process."""
     from facecluster.pipeline import encode_frames
 
-    frames = encode_frames([FramesGenerator(str(video), "stage", str(workdir))], str(workdir), set(), "hog", 1, workers, None)
+    engine = FaceEngine().load()
+    frames = encode_frames([FramesGenerator(str(video), "stage", str(workdir))], str(workdir), set(), engine, workers, None)
     return len(frames)
 
 
-def pipeline(video, workdir, workers):
+def pipeline(video, workdir, workers, *flags):
     """main.py end to end; returns (wall seconds, faces found, peak RSS in MiB of its largest process).
 
     GNU time reports the largest resident size among main.py and the workers it waited for.
     """
     start = time.perf_counter()
     result = subprocess.run(["/usr/bin/time", "-f", "%M", sys.executable, str(ROOT / "main.py"), str(video),
-                             "--workers", str(workers), "--no-progress"], cwd=workdir, capture_output=True, text=True)
+                             "--workers", str(workers), "--no-progress", *flags], cwd=workdir, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(result.stderr)
@@ -158,28 +181,37 @@ def main():
     t_decode, sampled = timed(decode_only, video, folder / "decode")
     t_read_all, _ = timed(read_all, video)
     frames = sorted((folder / "decode" / "Frames" / "decode").glob("frame_*.jpg"))
-    t_encode, faces = timed(detect_encode, frames)
+    per_frame = detect_encode_per_frame(frames)
     (folder / "baseline").mkdir()
-    t_base, (base_frames, base_faces) = timed(baseline, video, folder / "baseline")
+    t_base, (base_frames, base_faces) = timed(baseline, video, folder / "baseline", args.workers)
     (folder / "stage").mkdir()
     t_stage, _ = timed(pipeline_stage, video, folder / "stage", args.workers)
     (folder / "pipeline").mkdir()
     t_pipe, pipe_faces, peak = pipeline(video, folder / "pipeline", args.workers)
+    (folder / "pipeline-dlib").mkdir()
+    t_dlib, dlib_faces, _ = pipeline(video, folder / "pipeline-dlib", args.workers, "--detector", "hog", "--encoder", "dlib")
 
     rate = lambda seconds: duration / seconds  # noqa: E731
+    t_encode = per_frame["yunet+sface"][0] * sampled
     ideal = max(t_decode, t_encode / args.workers)
     print(f"decode-only (grab, retrieve sampled)   {sampled / t_decode:8.1f} frames/s  {rate(t_decode):6.1f} video-s/s")
     print(f"decode, read() every frame             {'':8s}           {rate(t_read_all):6.1f} video-s/s")
-    print(f"detect+encode, one worker              {sampled / t_encode:8.2f} frames/s  ({faces} faces)")
-    print(f"baseline: frames + encodings           {rate(t_base):14.2f} video-s/s  ({base_frames} frames, {base_faces} faces)")
-    print(f"pipeline: frames + encodings           {rate(t_stage):14.2f} video-s/s  ({sampled} frames)")
+    for name, (seconds, found) in per_frame.items():
+        print(f"detect+encode {name:12s} one worker {seconds * 1000:8.1f} ms per frame ({found} faces)")
+    ratio = per_frame["hog+dlib"][0] / per_frame["yunet+sface"][0]
+    print(f"detect+encode yunet+sface / hog+dlib   {ratio:8.2f}x faster per frame")
+    print(f"baseline ({args.workers} processes): frames + encodings {rate(t_base):8.2f} video-s/s, {t_base:.1f} s "
+          f"({base_frames} frames, {base_faces} faces)")
+    print(f"pipeline: frames + encodings           {rate(t_stage):14.2f} video-s/s, {t_stage:.1f} s ({sampled} frames)")
     print(f"pipeline / baseline throughput         {t_base / t_stage:8.2f}x")
     print(f"ideal max(decode, encode / workers)    {ideal:8.1f} s; pipeline {t_stage:.1f} s = {t_stage / ideal:.2f} x ideal")
     print(f"main.py end to end (start-up, clustering, portraits included)"
           f" {rate(t_pipe):6.2f} video-s/s, {t_pipe:.1f} s, {pipe_faces} faces; {t_base / t_pipe:.2f}x the baseline")
+    print(f"main.py --detector hog --encoder dlib   {rate(t_dlib):6.2f} video-s/s, {t_dlib:.1f} s, {dlib_faces} faces; "
+          f"{t_base / t_dlib:.2f}x the baseline")
     print(f"peak memory of main.py, largest process {peak:7.0f} MiB")
-    if base_faces != pipe_faces:
-        print(f"NOTE: faces differ: baseline {base_faces}, pipeline {pipe_faces}")
+    if base_faces != dlib_faces:
+        print(f"NOTE: faces differ: baseline {base_faces}, main.py hog+dlib {dlib_faces}")
 
     if args.detectors:
         compare_detectors(frames[: args.detectors])

@@ -13,12 +13,9 @@ from typing import Callable
 
 import numpy as np
 
-# scikit-learn and SciPy take over a second to import; they are imported where
-# they are used, so a run starts encoding without waiting for them (see
-# run.warm_up_clustering, which loads them while the workers encode).
-CLUSTERING_MODULES = ("sklearn.cluster", "sklearn.decomposition", "sklearn.metrics", "sklearn.mixture",
-                      "sklearn.neighbors", "scipy.spatial.distance")
-
+# scikit-learn takes most of a second to import; it is imported only by the
+# algorithms that use it, and run.warm_up_clustering imports what the chosen
+# algorithm needs while the workers encode.
 UNCLUSTERED = -1
 DEFAULT_ALGORITHM = "chinese-whispers"
 LARGE = 20_000  # faces: above this, DBSCAN with min_samples <= 2 runs chunk by chunk (see eps_components)
@@ -150,16 +147,13 @@ def split_cannot_link(features, labels, frames, tracks, threshold):
 
 def _constrained_single_linkage(features, frames, tracks, threshold):
     """Groups (lists of row indexes): tracks first, then pairs within threshold, closest first, never two of one frame."""
-    from scipy.spatial.distance import pdist, squareform
-    from sklearn.neighbors import NearestNeighbors
+    from scipy.spatial import cKDTree
 
-    if np.isinf(threshold):
-        distances = squareform(pdist(features))
-        rows, cols = np.triu_indices(len(features), k=1)
-        edges = sorted(zip(distances[rows, cols].tolist(), rows.tolist(), cols.tolist()))
-    else:
-        graph = NearestNeighbors(radius=threshold).fit(features).radius_neighbors_graph(mode="distance").tocoo()
-        edges = sorted((d, i, j) for d, i, j in zip(graph.data.tolist(), graph.row.tolist(), graph.col.tolist()) if i < j)
+    tree = cKDTree(features)
+    # Every pair closer than the threshold (all pairs when it is infinite), closest first.
+    limit = threshold if np.isfinite(threshold) else np.inf
+    graph = tree.sparse_distance_matrix(tree, limit, output_type="coo_matrix")
+    edges = sorted((d, i, j) for d, i, j in zip(graph.data.tolist(), graph.row.tolist(), graph.col.tolist()) if i < j)
     parent = list(range(len(features)))
     seen_in = [{frame} for frame in frames.tolist()]  # frames covered by each group, kept at its root
 
@@ -204,16 +198,38 @@ def renumber_by_first_appearance(labels):
     return np.array([order.get(label, UNCLUSTERED) for label in labels.tolist()], dtype=int)
 
 
-def silhouette(features, labels, most=5000):
-    """Silhouette score of the clustered faces (None with fewer than two clusters)."""
-    from sklearn.metrics import silhouette_score
+def silhouette(features, labels, most=5000, chunk=512):
+    """Mean silhouette of the clustered faces, over at most `most` of them (None with fewer than two clusters).
 
-    features, labels = np.asarray(features), np.asarray(labels)
-    keep = labels != UNCLUSTERED
-    clusters = len(set(labels[keep].tolist()))
-    if clusters < 2 or keep.sum() <= clusters:
+    Per face: (b - a) / max(a, b), a = mean distance to its own cluster, b = the least mean distance to
+    another cluster; computed `chunk` faces at a time with numpy (scikit-learn's import costs more than this).
+    """
+    features, labels = np.asarray(features, dtype=np.float64), np.asarray(labels)
+    keep = np.flatnonzero(labels != UNCLUSTERED)
+    names, members = np.unique(labels[keep], return_inverse=True)
+    if len(names) < 2 or len(keep) <= len(names):
         return None
-    return float(silhouette_score(features[keep], labels[keep], sample_size=min(most, int(keep.sum())), random_state=0))
+    if len(keep) > most:
+        chosen = np.sort(np.random.RandomState(0).choice(len(keep), most, replace=False))
+        keep, members = keep[chosen], members[chosen]
+    x = features[keep]
+    sizes = np.bincount(members, minlength=len(names)).astype(np.float64)
+    onehot = np.zeros((len(x), len(names)))
+    onehot[np.arange(len(x)), members] = 1.0
+    squares = (x * x).sum(axis=1)
+    scores = np.empty(len(x))
+    for start in range(0, len(x), chunk):
+        block = slice(start, start + chunk)
+        distances = np.sqrt(np.maximum(squares[block, None] + squares[None, :] - 2 * x[block] @ x.T, 0.0))
+        sums = distances @ onehot  # per face, summed distance to each cluster
+        own = members[block]
+        rows = np.arange(len(own))
+        a = sums[rows, own] / np.maximum(sizes[own] - 1, 1)
+        means = sums / sizes
+        means[rows, own] = np.inf
+        b = means.min(axis=1)
+        scores[block] = np.where(sizes[own] > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(scores.mean())
 
 
 def landmark_features(landmarks):
@@ -264,14 +280,16 @@ class Algorithm:
     fit: Callable
     needs_people: bool = False  # it takes the number of people (--people) instead of a distance
     summary: str = ""
+    modules: tuple = ()  # slow imports it needs, loaded while the workers encode
 
 
 # The choices of --algorithm, in the order --help lists them. A new algorithm is one function and one line here.
 ALGORITHMS = {
     "chinese-whispers": Algorithm(_chinese_whispers, summary="dlib's graph method: joins faces within eps, "
-                                  "does not chain crowds together like dbscan"),
-    "dbscan": Algorithm(_dbscan, summary="density-based, chains faces within eps"),
-    "agglomerative": Algorithm(_agglomerative, summary="average linkage cut at eps"),
-    "kmeans": Algorithm(_kmeans, needs_people=True, summary="k-means into --people clusters"),
-    "gmm": Algorithm(_gmm, needs_people=True, summary="a Gaussian mixture of --people components"),
+                                  "does not chain crowds together like dbscan", modules=("dlib",)),
+    "dbscan": Algorithm(_dbscan, summary="density-based, chains faces within eps", modules=("sklearn.cluster",)),
+    "agglomerative": Algorithm(_agglomerative, summary="average linkage cut at eps", modules=("sklearn.cluster",)),
+    "kmeans": Algorithm(_kmeans, needs_people=True, summary="k-means into --people clusters", modules=("sklearn.cluster",)),
+    "gmm": Algorithm(_gmm, needs_people=True, summary="a Gaussian mixture of --people components",
+                     modules=("sklearn.mixture",)),
 }

@@ -8,7 +8,10 @@ each face takes its image's person), or a JSON file of faces per video frame:
                 "box": [top, right, bottom, left]}, ...]}       # box in source video pixels
 
 Videos are matched by file name. A detection with no true face under it
-counts as a person of its own, so joining anyone's cluster is an error.
+counts as a person of its own, so joining anyone's cluster is an error. In a
+truth folder, an image's person is the face nearest the image's centre; other
+faces in it (people in the background) are of unknown identity and left out
+of the pair scores.
 """
 
 import json
@@ -27,6 +30,7 @@ from .portraits import CLUSTERED_FOLDER
 from .tracks import boxes_overlap
 
 MATCH_IOU = 0.4
+UNKNOWN = object()  # a real face whose identity the truth does not give: scored with no one
 
 
 @dataclass
@@ -83,16 +87,28 @@ def iou(a, b):
 
 
 def people_from_folder(rows, truth):
-    """Each face's person: the folder its source image has in a <person>/<image> truth folder (None if not there).
+    """Each face's person from a <person>/<image> truth folder: the face nearest its image's centre is that
+    person, other faces in the image are UNKNOWN, and faces of images not in the folder have no truth (None).
 
-    Matched by the last two parts of the path, so it works whatever folder the run was started from.
+    Images are matched by the last two parts of the path, so it works whatever folder the run was started from.
     """
-    people = []
-    for row in rows:
-        parts = row["video"].replace("\\", "/").split("/")
-        known = len(parts) >= 2 and os.path.isfile(os.path.join(truth, parts[-2], parts[-1]))
-        people.append(parts[-2] if known else None)
+    people = [None] * len(rows)
+    by_image = defaultdict(list)
+    for i, row in enumerate(rows):
+        by_image[row["video"]].append(i)
+    for image, faces in by_image.items():
+        parts = image.replace("\\", "/").split("/")
+        if len(parts) < 2 or not os.path.isfile(os.path.join(truth, parts[-2], parts[-1])):
+            continue
+        central = min(faces, key=lambda i: _off_centre(rows[i]))
+        for i in faces:
+            people[i] = parts[-2] if i == central else UNKNOWN
     return people, None
+
+
+def _off_centre(row):
+    top, right, bottom, left = row_box(row)
+    return ((left + right - int(row["frame_width"])) / 2) ** 2 + ((top + bottom - int(row["frame_height"])) / 2) ** 2
 
 
 def people_from_json(rows, truth, workdir):
@@ -142,19 +158,41 @@ def _video_size(video):
     return width, height
 
 
+def seen_once_alone(people, clusters):
+    """Of the people with a single face, the share whose face joined no other known person."""
+    counts = Counter(p for p in people if p is not None and p is not UNKNOWN)
+    once = [i for i, p in enumerate(people) if counts.get(p) == 1 and p is not UNKNOWN]
+    members = defaultdict(list)
+    for i, c in enumerate(clusters):
+        if c != UNCLUSTERED:
+            members[c].append(i)
+    alone = sum(1 for i in once if clusters[i] == UNCLUSTERED or all(
+        j == i or people[j] is None or people[j] is UNKNOWN for j in members[clusters[i]]))
+    return len(once), (alone / len(once) if once else 1.0)
+
+
 def score(people, clusters, detections=None):
-    """Every figure `evaluate` reports, as a plain dict."""
-    labelled = [p if p is not None else ("not a face", i) for i, p in enumerate(people)]
-    pairwise = pairwise_score(labelled, clusters)
-    b_precision, b_recall = bcubed_score(labelled, clusters)
+    """Every figure `evaluate` reports, as a plain dict.
+
+    people: per face a name, None (no true face there: a person of its own), or UNKNOWN (left out of pairs).
+    """
+    known = [i for i, p in enumerate(people) if p is not UNKNOWN]
+    labelled = [people[i] if people[i] is not None else ("not a face", i) for i in known]
+    scored = [clusters[i] for i in known]
+    pairwise = pairwise_score(labelled, scored)
+    b_precision, b_recall = bcubed_score(labelled, scored)
+    once, alone = seen_once_alone(people, clusters)
     result = {
         "faces": len(people),
-        "people": len({p for p in people if p is not None}),
+        "people": len({p for p in people if p is not None and p is not UNKNOWN}),
         "clusters": len(set(clusters) - {UNCLUSTERED}),
         "unclustered_share": (sum(1 for c in clusters if c == UNCLUSTERED) / len(clusters)) if clusters else 0.0,
         "faces_without_truth": sum(1 for p in people if p is None),
+        "faces_of_unknown_people": len(people) - len(known),
         "pairwise": {"precision": pairwise.precision, "recall": pairwise.recall, "f1": pairwise.f1},
         "bcubed": {"precision": b_precision, "recall": b_recall, "f1": _f1(b_precision, b_recall)},
+        "people_seen_once": once,
+        "seen_once_alone": alone,
     }
     if detections is not None:
         found, total = detections
@@ -174,10 +212,13 @@ def evaluate_run(workdir, truth, json_path=None):
         people, detections = people_from_json(rows, truth, workdir)
     result = score(people, [int(r["cluster"]) for r in rows], detections)
     print(f"{result['faces']} faces, {result['people']} people, {result['clusters']} clusters, "
-          f"{result['unclustered_share']:.1%} unclustered, {result['faces_without_truth']} without truth")
+          f"{result['unclustered_share']:.1%} unclustered, {result['faces_without_truth']} without truth"
+          + (f", {result['faces_of_unknown_people']} of unknown people (not scored)" if result["faces_of_unknown_people"] else ""))
     for name in ("pairwise", "bcubed"):
         s = result[name]
         print(f"{name:9s} precision {s['precision']:.3f}  recall {s['recall']:.3f}  F1 {s['f1']:.3f}")
+    if result["people_seen_once"]:
+        print(f"people seen once: {result['people_seen_once']}, {result['seen_once_alone']:.1%} of them alone")
     if "detection_recall" in result:
         print(f"detection recall {result['detection_recall']:.3f} of {result['true_faces_in_sampled_frames']} true faces")
     json_path = json_path or os.path.join(workdir, "evaluation.json")

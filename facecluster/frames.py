@@ -46,9 +46,10 @@ def is_image_file(path):
 
 def list_images(folder):
     """All image files below `folder`, sorted by path so runs are repeatable."""
-    found = []
-    for root, dirs, files in os.walk(folder, onerror=_raise_unreadable):
-        dirs.sort()
+    found, seen = [], set()
+    for root, dirs, files in os.walk(folder, onerror=_raise_unreadable, followlinks=True):
+        seen.add(os.path.realpath(root))
+        dirs[:] = sorted(d for d in dirs if os.path.realpath(os.path.join(root, d)) not in seen)  # linked folders, no loops
         found.extend(os.path.join(root, f) for f in sorted(files) if is_image_file(f))
     return found
 

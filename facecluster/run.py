@@ -12,7 +12,7 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
-from .clustering import CLUSTERING_MODULES, DEFAULT_ALGORITHM, UNCLUSTERED, silhouette
+from .clustering import ALGORITHMS, DEFAULT_ALGORITHM, UNCLUSTERED, silhouette
 from .datastore import (
     COLLATED_NAME, ENCODINGS_FOLDER, SETTINGS_NAME, PicklesListCollator, check_settings, encoded_frame_ids,
     frame_pickle_path, load_collated,
@@ -207,14 +207,14 @@ def fingerprint(source):
     return {"path": os.path.abspath(source), "size": os.path.getsize(source), "head": digest.hexdigest()}
 
 
-def warm_up_clustering():
-    """Import the clustering libraries in a background thread, while the workers encode.
+def warm_up_clustering(algorithm):
+    """Import what clustering with `algorithm` needs in a background thread, while the workers encode.
 
     Started only once the workers exist: a process must not fork while another
     of its threads may hold the import lock.
     """
     def load():
-        for name in CLUSTERING_MODULES:
+        for name in ("scipy.spatial", *ALGORITHMS[algorithm].modules):
             importlib.import_module(name)
 
     threading.Thread(target=load, daemon=True).start()
@@ -227,7 +227,7 @@ def encode_with_progress(generators, already_encoded, estimate, engine, settings
 
     def update(done, _known=None):
         if not warming:
-            warming.append(warm_up_clustering())
+            warming.append(warm_up_clustering(settings.algorithm))
         bar.total = max(bar.total, done)
         bar.update(done - bar.n)
 

@@ -14,6 +14,6 @@ def test_help_explains_every_option_with_its_default(tmp_path):
     assert options >= {"--encoder", "--models", "--algorithm"}
     for default in ("(default: 1.0)", "(default: 700)", "(default: 500)", "(default: yunet)", "(default: sface)",
                     "(default: the detector's own, yunet 0, hog 1, cnn 1)",
-                    "(default: the encoder's own, sface 1.0, dlib 0.45)", "(default: chinese-whispers)",
+                    "(default: the encoder's own, sface 1.02, dlib 0.45)", "(default: chinese-whispers)",
                     "(default: 2)", "(default: -1)", "Footage.mp4"):
         assert default in re.sub(r"-\s+", "-", " ".join(result.stdout.split())), default  # argparse wraps at hyphens

@@ -138,3 +138,40 @@ def test_chunked_dbscan_for_long_footage_gives_dbscans_labels(photos_run, people
             expected = DBSCAN(eps=eps, min_samples=2).fit_predict(encodings)
             got = eps_components(encodings, eps, chunk=16)
             assert (renumber_by_first_appearance(got) == renumber_by_first_appearance(expected)).all()
+
+
+def test_evaluate_scores_the_central_face_of_each_photo_and_leaves_background_people_out(fixtures, tmp_path):
+    """LFW photos often show someone behind the person: only the face nearest the centre is theirs."""
+    lfw = fixtures / "lfw_dev"
+    seen_once = sorted(p.name for p in lfw.iterdir() if len(list(p.iterdir())) == 1)[:10]
+    truth = tmp_path / "people"
+    truth.mkdir()
+    for person in ["Abdullah_Gul", "Adrien_Brody", "Charles_Moose", *seen_once]:
+        (truth / person).symlink_to(lfw / person, target_is_directory=True)
+    run = tmp_path / "run"
+    assert run_main([truth, "--workdir", run], cwd=tmp_path).returncode == 0
+    result = run_main(["evaluate", "--truth", truth, "--workdir", run], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads((run / "evaluation.json").read_text())
+    rows = read_csv(run / "ClusteredFaces" / "faces.csv")
+    images = {r["video"] for r in rows}
+    assert len(images) == sum(len(list((truth / p).iterdir())) for p in ("Abdullah_Gul", "Adrien_Brody", "Charles_Moose")) + 10
+    assert scores["faces_of_unknown_people"] == len(rows) - len(images) > 0  # one scored face per photo
+    assert scores["people"] == 13 and scores["people_seen_once"] == 10
+    assert scores["seen_once_alone"] == 1.0
+    assert scores["pairwise"]["precision"] == 1.0
+    assert "of unknown people (not scored)" in result.stdout and "people seen once: 10, 100.0% of them alone" in result.stdout
+
+
+def test_silhouette_is_scikit_learns_without_importing_it(photos_run):
+    """The numpy silhouette (clustering.silhouette) on real encodings, against scikit-learn's."""
+    from sklearn.metrics import silhouette_score
+
+    from facecluster.clustering import silhouette
+    from facecluster.datastore import load_collated
+
+    encodings = np.array([f["encoding"] for f in load_collated(photos_run / "encodings.pickle")["faces"]])
+    labels = np.array([int(r["cluster"]) for r in read_csv(photos_run / "ClusteredFaces" / "faces.csv")])
+    labels[:3] = -1  # unclustered faces are left out of both
+    keep = labels != -1
+    assert silhouette(encodings, labels) == pytest.approx(silhouette_score(encodings[keep], labels[keep]), abs=1e-9)
