@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -176,7 +177,8 @@ class FaceImageGenerator:
             by_frame.setdefault(faces[i]["frame"], []).append(i)
         tiles = {}
         bar = tqdm(total=len(paths), desc="Writing portraits", unit="face", disable=not self.progress)
-        for number in sorted(by_frame):
+
+        def write_frame(number):
             frame_path = frames[number]["frame_path"]
             image = cv2.imread(os.path.join(workdir, frame_path), cv2.IMREAD_COLOR)
             if image is None:
@@ -186,6 +188,11 @@ class FaceImageGenerator:
                 if i in montage_faces:
                     tiles[i] = cv2.resize(portrait, MONTAGE_TILE, interpolation=cv2.INTER_AREA)
                 bar.update()
+
+        # OpenCV's decoding, resizing and encoding and the file writes release the GIL: a thread per core.
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            for done in pool.map(write_frame, sorted(by_frame)):
+                pass
         bar.close()
         return tiles
 
