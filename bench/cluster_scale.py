@@ -4,8 +4,9 @@
 
 Takes the real encodings of a finished run (WORKDIR/encodings.pickle) and
 repeats them with small noise to COUNT faces (default 100,000), then clusters
-them with DBSCAN as main.py does above 20,000 faces (eps_components) and
-prints the seconds and the peak memory of this process.
+them at the encoder's eps with Chinese whispers (the default) and with DBSCAN,
+as main.py does above 20,000 faces (chinese_whispers_sparse, eps_components),
+and prints the seconds and the peak memory of this process after each.
 """
 
 import os
@@ -18,19 +19,23 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from facecluster.clustering import FaceClusterUtility  # noqa: E402
 from facecluster.datastore import load_collated  # noqa: E402
+from facecluster.people import encoder_of  # noqa: E402
 
 
 def main(workdir, count=100_000):
-    encodings = np.array([f["encoding"] for f in load_collated(os.path.join(workdir, "encodings.pickle"))["faces"]])
+    collated = load_collated(os.path.join(workdir, "encodings.pickle"))
+    encodings = np.array([f["encoding"] for f in collated["faces"]])
+    eps = encoder_of(collated).same_person
     rng = np.random.default_rng(0)
     faces = encodings[rng.integers(0, len(encodings), int(count))]
     faces += rng.normal(0, 0.01, faces.shape)  # about 0.11 apart: repeated sightings of the same faces
-    start = time.perf_counter()
-    labels = FaceClusterUtility(eps=0.45).cluster(faces)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{len(faces)} faces from {len(encodings)} real encodings: {len(set(labels.tolist()) - {-1})} clusters "
-          f"in {seconds:.1f} s, peak memory {peak:.0f} MiB")
+    for algorithm in ("chinese-whispers", "dbscan"):
+        start = time.perf_counter()
+        labels = FaceClusterUtility(algorithm, eps=eps).cluster(faces)
+        seconds = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{algorithm}, eps {eps}: {len(faces)} faces from {len(encodings)} real encodings: "
+              f"{len(set(labels.tolist()) - {-1})} clusters in {seconds:.1f} s, peak memory so far {peak:.0f} MiB", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ import numpy as np
 # algorithm needs while the workers encode.
 UNCLUSTERED = -1
 DEFAULT_ALGORITHM = "chinese-whispers"
-LARGE = 20_000  # faces: above this, DBSCAN with min_samples <= 2 runs chunk by chunk (see eps_components)
+LARGE = 20_000  # faces: above this, DBSCAN and Chinese whispers build their graphs chunk by chunk
+NEIGHBOURS = 32  # above LARGE, Chinese whispers links each face to at most 32 faces within eps
 
 
 class FaceClusterUtility:
@@ -251,7 +252,48 @@ def _dbscan(features, utility):
 def _chinese_whispers(features, utility):
     import dlib
 
+    if len(features) > LARGE:
+        return chinese_whispers_sparse(features, utility.eps)
     return np.array(dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in features], utility.eps))
+
+
+def chinese_whispers_sparse(features, eps, neighbours=NEIGHBOURS, chunk=256, seed=0):
+    """dlib's Chinese whispers on a graph that links each face to at most `neighbours` faces within eps.
+
+    dlib's chinese_whispers_clustering compares every pair and keeps every
+    edge: a person seen in 10,000 frames alone makes 50 million. Here the
+    distances are computed `chunk` faces at a time, and a face with more than
+    `neighbours` faces within eps keeps a random sample of them (seeded, so
+    runs repeat). A sample and not the nearest: in footage a face's nearest
+    faces are its own near-copies from the same minute, and keeping only those
+    would cut a person's other appearances apart. A face with at most
+    `neighbours` within eps keeps them all, so on such data the labels are
+    dlib's own (a test checks it): the same edges, each face linked to itself.
+    """
+    import dlib
+
+    x = np.asarray(features, dtype=np.float32)
+    count = len(x)
+    squares = (x * x).sum(axis=1)
+    keep = min(neighbours, count - 1)
+    limit = np.float32(eps * eps)
+    rng = np.random.default_rng(seed)
+    edges = [np.stack([np.arange(count), np.arange(count)], axis=1)]  # dlib's own clustering links each face to itself
+    for start in range(0, count, chunk):
+        rows = np.arange(start, min(count, start + chunk))
+        distances = squares[rows, None] + squares[None, :] - 2 * (x[rows] @ x.T)
+        distances[rows - start, rows] = np.inf
+        within = distances < limit
+        del distances
+        priority = rng.random(within.shape, dtype=np.float32)  # a random order among the faces within eps
+        priority[~within] = 2.0  # after every face within eps
+        chosen = np.argpartition(priority, keep - 1, axis=1)[:, :keep] if keep < count - 1 else \
+            np.broadcast_to(np.arange(count), (len(rows), count))
+        linked = np.take_along_axis(within, chosen, axis=1)
+        i, j = np.broadcast_to(rows[:, None], chosen.shape)[linked], chosen[linked]
+        edges.append(np.stack([np.minimum(i, j), np.maximum(i, j)], axis=1))
+    edges = np.unique(np.concatenate(edges), axis=0)  # sorted, each pair once
+    return np.array(dlib.chinese_whispers(list(map(tuple, edges.tolist()))))
 
 
 def _agglomerative(features, utility):

@@ -175,3 +175,20 @@ def test_silhouette_is_scikit_learns_without_importing_it(photos_run):
     labels[:3] = -1  # unclustered faces are left out of both
     keep = labels != -1
     assert silhouette(encodings, labels) == pytest.approx(silhouette_score(encodings[keep], labels[keep]), abs=1e-9)
+
+
+@pytest.mark.parametrize("eps, neighbours", [(1.02, 16), (1.1, 400)])
+def test_chinese_whispers_for_long_footage_gives_dlibs_labels(fixtures, tmp_path, eps, neighbours):
+    """chinese_whispers_sparse (used above 20,000 faces) against dlib's own clustering on real encodings."""
+    import dlib
+
+    from facecluster.clustering import chinese_whispers_sparse
+    from facecluster.datastore import load_collated
+
+    run = tmp_path / "run"
+    assert run_main([fixtures / "faces", fixtures / "group", "--workdir", run], cwd=tmp_path).returncode == 0
+    encodings = np.array([f["encoding"] for f in load_collated(run / "encodings.pickle")["faces"]])
+    expected = dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in encodings], eps)
+    got = chinese_whispers_sparse(encodings, eps, neighbours=neighbours, chunk=16)
+    assert got.tolist() == list(expected)
+    assert len(set(got.tolist())) < len(encodings)  # faces were joined: the comparison means something
