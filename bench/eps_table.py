@@ -16,12 +16,13 @@ from scipy.spatial.distance import cdist
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from facecluster.clustering import FaceClusterUtility  # noqa: E402
-from facecluster.datastore import COLLATED_NAME, load_collated  # noqa: E402
+from facecluster.datastore import load_collated  # noqa: E402
+from facecluster.workfolder import WorkFolder  # noqa: E402
 from facecluster.evaluate import pairwise_score  # noqa: E402
 
 
 def main(workdir, *eps_values):
-    collated = load_collated(os.path.join(workdir, COLLATED_NAME))
+    collated = load_collated(WorkFolder(workdir).collated)
     faces, frames = collated["faces"], collated["frames"]
     encodings = np.array([face["encoding"] for face in faces])
     people = [os.path.basename(os.path.dirname(frames[face["frame"]]["video"])) for face in faces]

@@ -164,6 +164,7 @@ def evaluate_parser(default):
 
 def export_parser(default):
     from .export import FORMATS
+    from .workfolder import CLUSTERED, DATASET
 
     def formats(text):
         chosen = [f.strip() for f in text.split(",") if f.strip()]
@@ -175,8 +176,8 @@ def export_parser(default):
     parser = _Parser(prog="main.py export",
                      description="Turn the folders you reviewed into a YOLO training set (Darknet and Ultralytics).")
     _workdir_option(parser, default)
-    parser.add_argument("--clustered", default="ClusteredFaces", help="the reviewed folder (default: %(default)s)")
-    parser.add_argument("--out", default="Dataset", help="the dataset folder to write or update (default: %(default)s)")
+    parser.add_argument("--clustered", default=CLUSTERED, help="the reviewed folder (default: %(default)s)")
+    parser.add_argument("--out", default=DATASET, help="the dataset folder to write or update (default: %(default)s)")
     parser.add_argument("--val", type=_bounded(float, 0, 0.9), default=0.2,
                         help="share of time blocks that go to validation (default: %(default)s)")
     names = parser.add_mutually_exclusive_group()

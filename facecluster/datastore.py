@@ -15,10 +15,8 @@ from tqdm import tqdm
 
 from .errors import UserError
 from .files import remove_stale_temporaries, write_bytes, write_text
+from .workfolder import WorkFolder
 
-ENCODINGS_FOLDER = "Encodings"
-SETTINGS_NAME = "settings.json"
-COLLATED_NAME = "encodings.pickle"
 FRAME_FORMAT = "facecluster.frame/1"
 COLLATED_FORMAT = "facecluster.encodings/1"
 
@@ -63,10 +61,6 @@ def save_pickle(path, data):
     write_bytes(path, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def frame_pickle_path(workdir, frame_id):
-    return os.path.join(workdir, ENCODINGS_FOLDER, f"encodings_{frame_id}.pickle")
-
-
 def frame_record(frame, faces):
     """What one frame's pickle holds: the frame (a plain dict) and its faces."""
     return {"format": FRAME_FORMAT, "frame": frame, "faces": faces}
@@ -74,19 +68,13 @@ def frame_record(frame, faces):
 
 def encoded_frame_ids(workdir):
     """Frame ids whose pickle is already in Encodings/, each checked by loading it."""
-    folder = os.path.join(workdir, ENCODINGS_FOLDER)
-    remove_stale_temporaries(folder)
-    try:
-        names = sorted(n for n in os.listdir(folder) if n.startswith("encodings_") and n.endswith(".pickle"))
-    except FileNotFoundError:
-        return set()
-    except PermissionError:
-        raise UserError(f"Cannot read the folder {folder}: permission denied.") from None
+    folder = WorkFolder(workdir)
+    remove_stale_temporaries(folder.encodings)
     done = set()
-    for name in names:
-        record = load_pickle(os.path.join(folder, name), FRAME_FORMAT)
-        _check_frame_record(record, os.path.join(folder, name))
-        done.add(name[len("encodings_"):-len(".pickle")])
+    for frame_id in folder.frame_pickle_ids():
+        path = folder.frame_pickle(frame_id)
+        _check_frame_record(load_pickle(path, FRAME_FORMAT), path)
+        done.add(frame_id)
     return done
 
 
@@ -109,7 +97,8 @@ def _describe(settings, keys):
 
 def check_settings(workdir, settings):
     """Record the run's settings once per work folder; refuse to mix encodings made differently."""
-    path = os.path.join(workdir, ENCODINGS_FOLDER, SETTINGS_NAME)
+    folder = WorkFolder(workdir)
+    path = folder.settings
     try:
         with open(path, encoding="utf-8") as f:
             recorded = json.load(f)
@@ -128,12 +117,12 @@ def check_settings(workdir, settings):
         changed = [k for k in changed if k != "models"]  # other engines have other models: no need to say it
     if changed == ["models"]:
         raise UserError(
-            f"{os.path.join(workdir, ENCODINGS_FOLDER)} was made with other model files than these (--models); "
+            f"{folder.encodings} was made with other model files than these (--models); "
             "rerun with the same models, use another --workdir, or add --fresh to start over."
         )
     if changed:
         raise UserError(
-            f"{os.path.join(workdir, ENCODINGS_FOLDER)} was made with {_describe(recorded, changed)}, "
+            f"{folder.encodings} was made with {_describe(recorded, changed)}, "
             f"not {_describe(settings, changed)}; rerun with the same settings, use another --workdir, "
             "or add --fresh to start over."
         )

@@ -14,6 +14,7 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from . import boxes
 from .errors import UserError
 from .models import dlib_model_path, onnx_model_path
 
@@ -33,15 +34,6 @@ class Detections:
 
     def __len__(self):
         return len(self.boxes)
-
-
-def _clamped(boxes, width, height):
-    boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
-    boxes[:, 0] = boxes[:, 0].clip(0, height)
-    boxes[:, 1] = boxes[:, 1].clip(0, width)
-    boxes[:, 2] = boxes[:, 2].clip(0, height)
-    boxes[:, 3] = boxes[:, 3].clip(0, width)
-    return boxes
 
 
 class HogDetector:
@@ -68,8 +60,8 @@ class HogDetector:
     def detect(self, bgr):
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         rects = self._rects(rgb)
-        boxes = [(r.top(), r.right(), r.bottom(), r.left()) for r in rects]
-        return Detections(_clamped(boxes, bgr.shape[1], bgr.shape[0]), np.ones(len(boxes)))
+        found = [(r.top(), r.right(), r.bottom(), r.left()) for r in rects]
+        return Detections(boxes.clamped(found, bgr.shape[1], bgr.shape[0]), np.ones(len(found)))
 
     def _rects(self, rgb):
         return list(self._model(rgb, self.upsample))
@@ -127,9 +119,8 @@ class YuNetDetector:
         _, found = self._model.detect(image)
         found = np.zeros((0, 15), dtype=np.float32) if found is None else found / np.float32([scale] * 14 + [1])
         found = found[found[:, 2] >= self.min_face]
-        x, y, w, h = found[:, 0], found[:, 1], found[:, 2], found[:, 3]
-        boxes = np.stack([y, x + w, y + h, x], axis=1).round()
-        return Detections(_clamped(boxes, bgr.shape[1], bgr.shape[0]), found[:, 14].astype(np.float64),
+        return Detections(boxes.clamped(boxes.from_xywh(found[:, :4]), bgr.shape[1], bgr.shape[0]),
+                          found[:, 14].astype(np.float64),
                           found[:, 4:14].reshape(-1, 5, 2).astype(np.float64))
 
 

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 import cv2
 
+from .boxes import iou, scaled
 from .clustering import UNCLUSTERED
 from .errors import UserError
 from .files import write_text
 from .frames import read_index
 from .labels import read_faces_csv, row_box
-from .portraits import CLUSTERED_FOLDER
-from .tracks import boxes_overlap
+from .workfolder import WorkFolder
 
 MATCH_IOU = 0.4
 UNKNOWN = object()  # a real face whose identity the truth does not give: scored with no one
@@ -76,14 +76,6 @@ def bcubed_score(people, clusters):
     precision = sum(both[(p, c)] / by_cluster[c] for p, c in zip(people, clusters)) / n
     recall = sum(both[(p, c)] / by_person[p] for p, c in zip(people, clusters)) / n
     return precision, recall
-
-
-def iou(a, b):
-    if not boxes_overlap(a, b):
-        return 0.0
-    inter = (min(a[1], b[1]) - max(a[3], b[3])) * (min(a[2], b[2]) - max(a[0], b[0]))
-    area = lambda r: (r[1] - r[3]) * (r[2] - r[0])  # noqa: E731
-    return inter / (area(a) + area(b) - inter)
 
 
 def people_from_folder(rows, truth):
@@ -137,7 +129,7 @@ def people_from_json(rows, truth, workdir):
         source_width, _ = sizes.get(key[0]) or _video_size(frame["video"])
         scale = int(frame["width"]) / source_width
         candidates = sorted(
-            ((iou(tuple(v * scale for v in t["box"]), row_box(rows[i])), ti, i)
+            ((iou(scaled(t["box"], scale), row_box(rows[i])), ti, i)
              for ti, t in enumerate(truths) for i in rows_by_frame.get(key, ())), reverse=True)
         used_truth, used_row = set(), set()
         for overlap, ti, i in candidates:
@@ -205,7 +197,7 @@ def evaluate_run(workdir, truth, json_path=None):
     """Print and write the scores of `workdir`'s faces.csv against `truth`; return the exit code."""
     if not os.path.exists(truth):
         raise UserError(f"{truth} does not exist.")
-    rows = [r for r in read_faces_csv(os.path.join(workdir, CLUSTERED_FOLDER)) if not r.get("quality")]
+    rows = [r for r in read_faces_csv(WorkFolder(workdir).clustered) if not r.get("quality")]
     if os.path.isdir(truth):
         people, detections = people_from_folder(rows, truth)
     else:
@@ -221,7 +213,7 @@ def evaluate_run(workdir, truth, json_path=None):
         print(f"people seen once: {result['people_seen_once']}, {result['seen_once_alone']:.1%} of them alone")
     if "detection_recall" in result:
         print(f"detection recall {result['detection_recall']:.3f} of {result['true_faces_in_sampled_frames']} true faces")
-    json_path = json_path or os.path.join(workdir, "evaluation.json")
+    json_path = json_path or WorkFolder(workdir).evaluation
     write_text(json_path, json.dumps(result, indent=2) + "\n")
     return 0
 

@@ -15,7 +15,8 @@ from collections import Counter, defaultdict
 
 from .errors import UserError
 from .files import write_text
-from .frames import FRAMES_FOLDER, read_index
+from .frames import read_index
+from .workfolder import CLUSTERED, DATASET, FRAMES
 from .labels import is_named, is_person_folder, read_labels, row_box
 from .review import write_review_page
 from .words import plural
@@ -64,7 +65,7 @@ def split_blocks(frames, val, block_seconds, seed):
     return {path: ("val" if key in val_blocks else "train") for key in keys for path in blocks[key]}, blocks, val_blocks
 
 
-def export(workdir=".", clustered="ClusteredFaces", out="Dataset", val=0.2, include_unnamed=False,
+def export(workdir=".", clustered=CLUSTERED, out=DATASET, val=0.2, include_unnamed=False,
            formats=FORMATS, negatives=0.1, block_seconds=10.0, seed=0):
     """Write the dataset; return the lines of a report for the user."""
     clustered_path = clustered if os.path.isabs(clustered) else os.path.join(workdir, clustered)
@@ -107,7 +108,7 @@ def export(workdir=".", clustered="ClusteredFaces", out="Dataset", val=0.2, incl
     written = {}
     for frame in frames:
         subset = split[frame["frame_path"]]
-        stem = frame["frame_path"].removeprefix(FRAMES_FOLDER + "/").removesuffix(".jpg").replace("/", "_")
+        stem = frame["frame_path"].removeprefix(FRAMES + "/").removesuffix(".jpg").replace("/", "_")
         image = f"images/{subset}/{stem}.jpg"
         lines = [
             yolo_box(ids[name], row_box(row),

@@ -7,7 +7,6 @@ frame nearest to t = k * every seconds, by the frame's own timestamp, so a
 """
 
 import os
-import re
 from dataclasses import asdict, dataclass, fields
 from typing import Optional
 
@@ -15,10 +14,9 @@ import cv2
 
 from .errors import UserError
 from .files import csv_text, read_csv_rows, remove_stale_temporaries, write_image, write_text
+from .workfolder import WorkFolder
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
-FRAMES_FOLDER = "Frames"
-INDEX_NAME = "index.csv"
 
 
 @dataclass
@@ -76,7 +74,7 @@ class FramesGenerator:
 
     @property
     def folder(self):
-        return os.path.join(FRAMES_FOLDER, self.name)
+        return WorkFolder.frame_folder(self.name)
 
     def probe(self):
         """Check the source can be read; return an estimate of how many frames it gives."""
@@ -122,8 +120,8 @@ class FramesGenerator:
         return capture
 
     def _frame(self, number, video, frame_index, timestamp, size):
-        path = os.path.join(self.folder, f"frame_{number:06d}.jpg").replace(os.sep, "/")
-        return Frame(f"{self.name}_{number:06d}", video, frame_index, timestamp, path, *size)
+        frame_id, frame_path = WorkFolder.frame_file(self.name, number)
+        return Frame(frame_id, video, frame_index, timestamp, frame_path, *size)
 
     def _save(self, frame, image):
         """Resize and write `image` unless an earlier run already saved this frame."""
@@ -208,19 +206,14 @@ INDEX_COLUMNS = ["frame_path", "video", "frame_index", "timestamp", "width", "he
 def write_index(workdir, frames):
     """Frames/index.csv: one row per sampled frame, in sampling order."""
     rows = [dict(asdict(f), timestamp="" if f.timestamp is None else f"{f.timestamp:.3f}") for f in frames]
-    os.makedirs(os.path.join(workdir, FRAMES_FOLDER), exist_ok=True)
-    write_text(os.path.join(workdir, FRAMES_FOLDER, INDEX_NAME), csv_text(rows, INDEX_COLUMNS))
-
-
-def frame_id_of(frame_path):
-    """The frame id of a saved frame's path (Frames/<name>/frame_000012.jpg -> <name>_000012), or None."""
-    match = re.fullmatch(r"Frames/(.+)/frame_(\d+)\.jpg", frame_path)
-    return f"{match.group(1)}_{match.group(2)}" if match else None
+    folder = WorkFolder(workdir)
+    os.makedirs(folder.frames, exist_ok=True)
+    write_text(folder.frames_index, csv_text(rows, INDEX_COLUMNS))
 
 
 def read_index(workdir):
     """The rows of Frames/index.csv."""
-    return read_csv_rows(os.path.join(workdir, FRAMES_FOLDER, INDEX_NAME))
+    return read_csv_rows(WorkFolder(workdir).frames_index)
 
 
 FRAME_FIELDS = [f.name for f in fields(Frame)]

@@ -12,13 +12,13 @@ import re
 from collections import Counter
 
 from .clustering import UNCLUSTERED
-from .datastore import FRAME_FORMAT, frame_pickle_path, load_pickle
-from .frames import frame_id_of
+from .datastore import FRAME_FORMAT, load_pickle
+from .workfolder import WorkFolder
 from .files import write_text
 from .labels import is_person_folder, read_labels, row_box
 from .people import assign_people, encoder_of
 from .portraits import (
-    CLUSTERED_FOLDER, LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, face_row, faces_csv_text, spread_sample,
+    LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, face_row, faces_csv_text, spread_sample,
     write_manifest,
 )
 from .review import write_review_page
@@ -36,11 +36,11 @@ def anchors_collated(workdir, state):
         folder = state.folder_of.get(face_id)
         if folder is None or not is_person_folder(folder):
             continue
-        frame_id = frame_id_of(row["frame_path"])
+        frame_id = WorkFolder.frame_id_of(row["frame_path"])
         if frame_id is None:
             continue
         if row["frame_path"] not in frame_numbers:
-            path = frame_pickle_path(workdir, frame_id)
+            path = WorkFolder(workdir).frame_pickle(frame_id)
             if not os.path.exists(path):
                 continue
             record = load_pickle(path, FRAME_FORMAT)
@@ -57,7 +57,7 @@ def anchors_collated(workdir, state):
 def add_new_faces(collated, settings, progress=True):
     """Add this run's new faces to the edited ClusteredFaces/; return a one-line summary."""
     workdir = settings.workdir
-    clustered = os.path.join(workdir, CLUSTERED_FOLDER)
+    clustered = WorkFolder(workdir).clustered
     state = read_labels(clustered)
     known = {face_key(r["frame_path"], row_box(r)) for r in state.rows}
     frames, faces = collated["frames"], collated["faces"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from . import boxes
 from .clustering import UNCLUSTERED, FaceClusterUtility, landmark_features
 from .encoders import ENCODERS
 from .errors import UserError
@@ -47,8 +48,7 @@ class Assignment:
 
 def quality_problem(face, min_face=0, min_sharpness=0.0):
     """Why a face is too poor to cluster ("" if it is fine)."""
-    top, right, bottom, left = face["box"]
-    if min(right - left, bottom - top) < min_face:
+    if min(boxes.size(face["box"])) < min_face:
         return f"small (under {min_face} px)"
     if face.get("sharpness", np.inf) < min_sharpness:
         return f"blurred (sharpness {face['sharpness']:.0f} under {min_sharpness:g})"

@@ -16,7 +16,8 @@ import cv2
 from pyPiper import Node, Pipeline
 from pyPiper.executors import STATE_CLOSED, Executor, ParallelExecutor2
 
-from .datastore import frame_pickle_path, frame_record, save_pickle
+from .datastore import frame_record, save_pickle
+from .workfolder import WorkFolder
 
 
 class FramesProvider(Node):
@@ -62,11 +63,11 @@ class DatastoreManager(Node):
     """Writes one pickle per frame (atomically), faces or not."""
 
     def setup(self, workdir):
-        self.workdir = workdir
-        os.makedirs(os.path.dirname(frame_pickle_path(workdir, "x")), exist_ok=True)
+        self.folder = WorkFolder(workdir)
+        os.makedirs(self.folder.encodings, exist_ok=True)
 
     def run(self, record):
-        path = frame_pickle_path(self.workdir, record["frame"]["frame_id"])
+        path = self.folder.frame_pickle(record["frame"]["frame_id"])
         try:
             save_pickle(path, record)
         except OSError as error:  # e.g. a full disk: the run reports the frames left without a pickle

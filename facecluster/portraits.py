@@ -16,13 +16,14 @@ import numpy as np
 from imutils import build_montages
 from tqdm import tqdm
 
+from . import boxes
 from .clustering import UNCLUSTERED
 from .errors import UserError
 from .files import csv_text, write_image, write_text
 from .review import write_review_page
+from .workfolder import WorkFolder
 from .yolo import yolo_box
 
-CLUSTERED_FOLDER = "ClusteredFaces"
 UNCLUSTERED_FOLDER = "Unclustered"
 LOW_QUALITY_FOLDER = "LowQuality"
 MONTAGE_FOLDER = "Montage"
@@ -40,12 +41,6 @@ def cluster_folder(cluster, rejected=""):
     if rejected:
         return LOW_QUALITY_FOLDER
     return UNCLUSTERED_FOLDER if cluster == UNCLUSTERED else f"Face_{cluster}"
-
-
-def portrait_crop(box, frame_width, frame_height, margin_x=100, margin_y=150):
-    """The (top, right, bottom, left) region around a face: fixed margins, clamped to the frame."""
-    top, right, bottom, left = box
-    return max(0, top - margin_y), min(frame_width, right + margin_x), min(frame_height, bottom + margin_y), max(0, left - margin_x)
 
 
 def resize_to_width(image, width):
@@ -140,7 +135,7 @@ class FaceImageGenerator:
 
     def generate(self, collated, assignment, workdir=".", force=False):
         """Write the folder for `collated` faces as `assignment` (people.Assignment) groups them; return faces.csv rows."""
-        folder = os.path.join(workdir, CLUSTERED_FOLDER)
+        folder = WorkFolder(workdir).clustered
         check_replaceable(folder, force)
         remove_stale_staging(folder)
         staging = f"{folder}.partial-{os.getpid()}"
@@ -204,15 +199,13 @@ class FaceImageGenerator:
 
     def _write_portrait(self, base, relative_path, image, box):
         height, width = image.shape[:2]
-        crop = portrait_crop(box, width, height, self.margin_x, self.margin_y)
+        crop = boxes.around(box, width, height, self.margin_x, self.margin_y)
         c_top, c_right, c_bottom, c_left = crop
         portrait = resize_to_width(image[c_top:c_bottom, c_left:c_right], self.portrait_width)
         path = os.path.join(base, relative_path)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_image(path, portrait)
-        top, right, bottom, left = box
-        inside = (top - c_top, right - c_left, bottom - c_top, left - c_left)
-        annotation = yolo_box(FACE_CLASS, inside, c_right - c_left, c_bottom - c_top)
+        annotation = yolo_box(FACE_CLASS, boxes.relative_to(box, crop), *boxes.size(crop))
         write_text(os.path.splitext(path)[0] + ".txt", annotation.line() + "\n")
         return portrait
 

@@ -1,6 +1,5 @@
 """The whole job: footage in, ClusteredFaces/ out. main.py parses flags and calls `run`."""
 
-import glob
 import importlib
 import hashlib
 import os
@@ -13,17 +12,15 @@ import numpy as np
 from tqdm import tqdm
 
 from .clustering import ALGORITHMS, DEFAULT_ALGORITHM, UNCLUSTERED, silhouette
-from .datastore import (
-    COLLATED_NAME, ENCODINGS_FOLDER, SETTINGS_NAME, PicklesListCollator, check_settings, encoded_frame_ids,
-    frame_pickle_path, load_collated,
-)
+from .datastore import PicklesListCollator, check_settings, encoded_frame_ids, load_collated
 from .errors import UserError
 from .faces import DEFAULT_DETECTOR, DEFAULT_ENCODER, FaceEngine
-from .frames import FRAMES_FOLDER, INDEX_NAME, Frame, FramesGenerator, list_images, source_names, write_index
+from .frames import Frame, FramesGenerator, list_images, source_names, write_index
 from .incremental import add_new_faces
 from .people import assign_people, encoder_of
 from .pipeline import WorkerDied, encode_frames
-from .portraits import CLUSTERED_FOLDER, FaceImageGenerator, check_replaceable, is_edited
+from .portraits import FaceImageGenerator, check_replaceable, is_edited
+from .workfolder import WorkFolder
 from .words import plural
 
 
@@ -65,7 +62,8 @@ class Settings:
 def run(sources, settings):
     """Run every stage on `sources`; return the process exit code (0, or 1 if some input was only partly usable)."""
     workdir = settings.workdir
-    prepare_workdir(workdir)
+    folder = WorkFolder(workdir)
+    folder.prepare()
     generators = [
         FramesGenerator(source, name, workdir, settings.every, settings.max_width, settings.max_height)
         for source, name in zip(sources, source_names(sources))
@@ -73,7 +71,7 @@ def run(sources, settings):
     estimate = sum(generator.probe() for generator in generators)
     engine = settings.engine()
     if settings.fresh:
-        forget_encodings(workdir)
+        folder.forget_encodings()
     check_settings(workdir, dict(settings.sampling_settings(), **engine.settings(),
                                  sources={g.name: fingerprint(g.source) for g in generators}))
     already_encoded = encoded_frame_ids(workdir)
@@ -82,7 +80,7 @@ def run(sources, settings):
     problems = [problem for generator in generators for problem in generator.problems]
     if not frames:
         raise UserError("No frame could be read from the input; nothing was encoded.")
-    missing = [frame for frame in frames if not os.path.exists(frame_pickle_path(workdir, frame.frame_id))]
+    missing = [frame for frame in frames if not os.path.exists(folder.frame_pickle(frame.frame_id))]
     if missing:
         raise UserError(
             f"{len(missing)} of {len(frames)} frames could not be encoded (first: {missing[0].frame_path}); "
@@ -92,9 +90,9 @@ def run(sources, settings):
     frames = earlier_frames(workdir, frames) + frames
     write_index(workdir, frames)
     collated = PicklesListCollator(
-        [frame_pickle_path(workdir, frame.frame_id) for frame in frames], encoder=engine.encoder.name,
+        [folder.frame_pickle(frame.frame_id) for frame in frames], encoder=engine.encoder.name,
         progress=settings.progress,
-    ).collate(os.path.join(workdir, COLLATED_NAME))
+    ).collate(folder.collated)
     return cluster_and_write(collated, settings, problems)
 
 
@@ -104,26 +102,27 @@ def earlier_frames(workdir, frames):
     A work folder accumulates footage: running main.py on day2.mp4 after day1.mp4
     clusters both days together.
     """
-    path = os.path.join(workdir, COLLATED_NAME)
-    if not os.path.exists(path):
+    folder = WorkFolder(workdir)
+    if not os.path.exists(folder.collated):
         return []
     current = {frame.frame_id for frame in frames}
     return [
-        Frame(**frame) for frame in load_collated(path)["frames"]
-        if frame["frame_id"] not in current and os.path.exists(frame_pickle_path(workdir, frame["frame_id"]))
+        Frame(**frame) for frame in load_collated(folder.collated)["frames"]
+        if frame["frame_id"] not in current and os.path.exists(folder.frame_pickle(frame["frame_id"]))
     ]
 
 
 def recluster(settings, suggest_eps=False):
     """`main.py cluster`: cluster encodings.pickle again with new settings, without encoding anything."""
-    path = os.path.join(settings.workdir, COLLATED_NAME)
+    folder = WorkFolder(settings.workdir)
+    path = folder.collated
     if not os.path.exists(path):
         raise UserError(f"There is no {path}; run main.py on your footage first.")
     collated = load_collated(path)
     if suggest_eps:
         print_eps_table(collated, settings)
         return 0
-    check_replaceable(os.path.join(settings.workdir, CLUSTERED_FOLDER), settings.force)
+    check_replaceable(folder.clustered, settings.force)
     return cluster_and_write(collated, settings)
 
 
@@ -133,7 +132,7 @@ def cluster_and_write(collated, settings, problems=()):
     if not faces:
         print(f"No faces found in {plural(len(frames), 'frame')}; no clusters written.")
         return report(problems)
-    clustered = os.path.join(settings.workdir, CLUSTERED_FOLDER)
+    clustered = WorkFolder(settings.workdir).clustered
     if os.path.exists(clustered) and is_edited(clustered) and not settings.force:
         print(add_new_faces(collated, settings, settings.progress))
         return report(problems)
@@ -147,7 +146,7 @@ def cluster_and_write(collated, settings, problems=()):
     if score is not None:
         print(f"Silhouette of the clusters: {score:.3f} (1 is best; near 0, clusters overlap).")
     FaceImageGenerator(progress=settings.progress).generate(collated, assignment, settings.workdir, settings.force)
-    print(f"Portraits, annotations and montages are in {os.path.join(settings.workdir, CLUSTERED_FOLDER)}/.")
+    print(f"Portraits, annotations and montages are in {clustered}/.")
     return report(problems)
 
 
@@ -169,31 +168,6 @@ def report(problems):
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
-
-
-def prepare_workdir(workdir):
-    """Create the work folder and check, before any work, that it can be written to."""
-    try:
-        os.makedirs(workdir, exist_ok=True)
-        for folder in (workdir, os.path.join(workdir, FRAMES_FOLDER), os.path.join(workdir, ENCODINGS_FOLDER)):
-            os.makedirs(folder, exist_ok=True)
-            probe = os.path.join(folder, f".write-test-{os.getpid()}")
-            with open(probe, "w"):
-                pass
-            os.unlink(probe)
-            os.listdir(folder)
-    except OSError as error:
-        raise UserError(f"Cannot write to {error.filename or workdir}: {error.strerror.lower()}.") from None
-
-
-def forget_encodings(workdir):
-    """--fresh: remove this program's frames and encodings (never ClusteredFaces/ or anything else)."""
-    owned = glob.glob(os.path.join(workdir, ENCODINGS_FOLDER, "encodings_*.pickle"))
-    owned += glob.glob(os.path.join(workdir, FRAMES_FOLDER, "*", "frame_*.jpg"))
-    owned += [os.path.join(workdir, p) for p in (os.path.join(ENCODINGS_FOLDER, SETTINGS_NAME), os.path.join(FRAMES_FOLDER, INDEX_NAME), COLLATED_NAME)]
-    for path in owned:
-        if os.path.exists(path):
-            os.unlink(path)
 
 
 def fingerprint(source):

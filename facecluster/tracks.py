@@ -9,10 +9,7 @@ middle of a track cannot send that face to another folder.
 
 import numpy as np
 
-
-def boxes_overlap(a, b):
-    """True if two (top, right, bottom, left) boxes share any area."""
-    return min(a[1], b[1]) > max(a[3], b[3]) and min(a[2], b[2]) > max(a[0], b[0])
+from .boxes import overlap
 
 
 def link_tracks(frames, faces, max_distance=0.4):
@@ -33,7 +30,7 @@ def link_tracks(frames, faces, max_distance=0.4):
         pairs = sorted(
             (float(np.linalg.norm(faces[a]["encoding"] - faces[b]["encoding"])), a, b)
             for a in by_frame.get(number - 1, ()) for b in by_frame.get(number, ())
-            if boxes_overlap(faces[a]["box"], faces[b]["box"])
+            if overlap(faces[a]["box"], faces[b]["box"])
         )
         taken_a, taken_b = set(), set()
         for distance, a, b in pairs:  # closest pairs first, each face linked at most once each way

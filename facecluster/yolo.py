@@ -1,6 +1,12 @@
-"""YOLO (Darknet / Ultralytics) box annotations: `class x_center y_center width height`, normalized."""
+"""The YOLO label line (Darknet and Ultralytics): `class x_center y_center width height`, normalized, 6 decimals.
+
+Portrait annotations and the exported dataset's label files are written with
+`yolo_box(...).line()`; box arithmetic lives in boxes.py.
+"""
 
 from dataclasses import dataclass
+
+from . import boxes
 
 
 @dataclass(frozen=True)
@@ -23,18 +29,9 @@ class YoloBox:
 
     def to_pixels(self, image_width, image_height):
         """(top, right, bottom, left) in pixels of an image of that size."""
-        half_w, half_h = self.width * image_width / 2, self.height * image_height / 2
-        cx, cy = self.x_center * image_width, self.y_center * image_height
-        return cy - half_h, cx + half_w, cy + half_h, cx - half_w
+        return boxes.from_yolo(self.x_center, self.y_center, self.width, self.height, image_width, image_height)
 
 
 def yolo_box(class_id, box, image_width, image_height):
     """The YOLO box of a (top, right, bottom, left) pixel box in an image of that size."""
-    top, right, bottom, left = box
-    return YoloBox(
-        class_id,
-        (left + right) / 2 / image_width,
-        (top + bottom) / 2 / image_height,
-        (right - left) / image_width,
-        (bottom - top) / image_height,
-    )
+    return YoloBox(class_id, *boxes.to_yolo(box, image_width, image_height))

@@ -1,0 +1,121 @@
+"""The work folder: every path a run reads or writes, spelt in one place.
+
+    Frames/<source>/frame_000001.jpg   sampled frames          Frames/index.csv   their index
+    Encodings/encodings_<id>.pickle    one per frame           Encodings/settings.json
+    encodings.pickle                   all faces, collated
+    ClusteredFaces/                    the people (its inside: clustered.py)
+    Dataset/                           `main.py export` (its inside: export/)
+    evaluation.json                    `main.py evaluate`
+"""
+
+import glob
+import os
+import re
+
+from .errors import UserError
+
+FRAMES = "Frames"
+ENCODINGS = "Encodings"
+CLUSTERED = "ClusteredFaces"
+DATASET = "Dataset"
+_FRAME_PATH = re.compile(r"Frames/(.+)/frame_(\d+)\.jpg")
+
+
+class WorkFolder:
+    """The folder given by --workdir; every path below it comes from here."""
+
+    def __init__(self, path="."):
+        self.path = str(path)
+
+    def __repr__(self):
+        return f"WorkFolder({self.path!r})"
+
+    def __truediv__(self, relative):
+        return os.path.join(self.path, relative)
+
+    # Frames: paths relative to the work folder are what index.csv and faces.csv hold.
+    @property
+    def frames(self):
+        return self / FRAMES
+
+    @property
+    def frames_index(self):
+        return self / os.path.join(FRAMES, "index.csv")
+
+    @staticmethod
+    def frame_folder(source_name):
+        """Frames/<source name>, relative to the work folder."""
+        return f"{FRAMES}/{source_name}"
+
+    @staticmethod
+    def frame_file(source_name, number):
+        """(frame id, frame path relative to the work folder) of sample `number` of a source."""
+        return f"{source_name}_{number:06d}", f"{FRAMES}/{source_name}/frame_{number:06d}.jpg"
+
+    @staticmethod
+    def frame_id_of(frame_path):
+        """The frame id of a saved frame's relative path (Frames/<name>/frame_000012.jpg -> <name>_000012), or None."""
+        match = _FRAME_PATH.fullmatch(frame_path)
+        return f"{match.group(1)}_{match.group(2)}" if match else None
+
+    # Encodings
+    @property
+    def encodings(self):
+        return self / ENCODINGS
+
+    @property
+    def settings(self):
+        return self / os.path.join(ENCODINGS, "settings.json")
+
+    def frame_pickle(self, frame_id):
+        return self / os.path.join(ENCODINGS, f"encodings_{frame_id}.pickle")
+
+    def frame_pickle_ids(self):
+        """The frame ids that have a pickle in Encodings/ (sorted)."""
+        try:
+            names = os.listdir(self.encodings)
+        except FileNotFoundError:
+            return []
+        except PermissionError:
+            raise UserError(f"Cannot read the folder {self.encodings}: permission denied.") from None
+        return sorted(n[len("encodings_"):-len(".pickle")] for n in names
+                      if n.startswith("encodings_") and n.endswith(".pickle"))
+
+    @property
+    def collated(self):
+        return self / "encodings.pickle"
+
+    # Results
+    @property
+    def clustered(self):
+        return self / CLUSTERED
+
+    @property
+    def dataset(self):
+        return self / DATASET
+
+    @property
+    def evaluation(self):
+        return self / "evaluation.json"
+
+    def prepare(self):
+        """Create the folder and check, before any work, that it and its Frames/ and Encodings/ can be written."""
+        try:
+            for folder in (self.path, self.frames, self.encodings):
+                os.makedirs(folder, exist_ok=True)
+                probe = os.path.join(folder, f".write-test-{os.getpid()}")
+                with open(probe, "w"):
+                    pass
+                os.unlink(probe)
+                os.listdir(folder)
+        except OSError as error:
+            raise UserError(f"Cannot write to {error.filename or self.path}: {error.strerror.lower()}.") from None
+
+    def forget_encodings(self):
+        """--fresh: remove this program's frames and encodings (never ClusteredFaces/, Dataset/ or anything else)."""
+        owned = glob.glob(os.path.join(glob.escape(self.encodings), "encodings_*.pickle"))
+        owned += glob.glob(os.path.join(glob.escape(self.frames), "*", "frame_*.jpg"))
+        owned += [self.settings, self.frames_index, self.collated]
+        for path in owned:
+            if os.path.isfile(path):
+                os.unlink(path)
