@@ -24,7 +24,7 @@ from facecluster.people import encoder_of  # noqa: E402
 
 def main(workdir, count=100_000):
     collated = load_collated(os.path.join(workdir, "encodings.pickle"))
-    encodings = np.array([f["encoding"] for f in collated["faces"]])
+    encodings = collated.encodings
     eps = encoder_of(collated).same_person
     rng = np.random.default_rng(0)
     faces = encodings[rng.integers(0, len(encodings), int(count))]

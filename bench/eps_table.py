@@ -23,20 +23,19 @@ from facecluster.evaluate import pairwise_score  # noqa: E402
 
 def main(workdir, *eps_values):
     collated = load_collated(WorkFolder(workdir).collated)
-    faces, frames = collated["faces"], collated["frames"]
-    encodings = np.array([face["encoding"] for face in faces])
-    people = [os.path.basename(os.path.dirname(frames[face["frame"]]["video"])) for face in faces]
+    encodings = collated.encodings
+    people = [os.path.basename(os.path.dirname(collated.frame_of(i).video)) for i in range(len(collated))]
     distances = cdist(encodings, encodings)
     same = np.equal.outer(people, people)
     np.fill_diagonal(distances, np.nan)
     nearest_same = np.nanmin(np.where(same, distances, np.nan), axis=1)
-    print(f"{len(faces)} faces of {len(set(people))} people")
+    print(f"{len(collated)} faces of {len(set(people))} people")
     print(f"largest same-person distance     {np.nanmax(np.where(same, distances, np.nan)):.3f}")
     print(f"smallest different-person dist.  {np.nanmin(np.where(~same, distances, np.nan)):.3f}")
     print(f"largest nearest-same-person dist {np.nanmax(nearest_same):.3f}")
     print("eps    precision recall clusters unclustered")
     for eps in [float(e) for e in eps_values] or [0.35, 0.4, 0.45, 0.5, 0.55, 0.6]:
-        labels = FaceClusterUtility(eps=eps).cluster(encodings, frames=[face["frame"] for face in faces])
+        labels = FaceClusterUtility(eps=eps).cluster(encodings, frames=collated.frame)
         score = pairwise_score(people, labels.tolist())
         print(f"{eps:<6} {score.precision:9.3f} {score.recall:6.3f} {len(set(labels.tolist()) - {-1}):8d} {int((labels == -1).sum()):11d}")
 

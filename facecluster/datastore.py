@@ -15,10 +15,12 @@ from tqdm import tqdm
 
 from .errors import UserError
 from .files import remove_stale_temporaries, write_bytes, write_text
+from .frames import Frame
+from .table import FORMAT as TABLE_FORMAT, LEGACY_FORMAT as LEGACY_TABLE_FORMAT, FaceTable
 from .workfolder import WorkFolder
 
 FRAME_FORMAT = "facecluster.frame/1"
-COLLATED_FORMAT = "facecluster.encodings/1"
+COLLATED_FORMAT, LEGACY_COLLATED_FORMAT = TABLE_FORMAT, LEGACY_TABLE_FORMAT
 
 # What numpy arrays and scalars need to unpickle (numpy 1 and numpy 2 module
 # names); nothing else outside the builtin containers is allowed.
@@ -42,7 +44,11 @@ class _RestrictedUnpickler(pickle.Unpickler):
 
 
 def load_pickle(path, expected_format):
-    """Load a pickle written by this project, or raise UserError naming the file."""
+    """Load a pickle written by this project, or raise UserError naming the file.
+
+    expected_format: the format name the pickle must declare (or a tuple of the names accepted).
+    """
+    accepted = expected_format if isinstance(expected_format, tuple) else (expected_format,)
     try:
         with open(path, "rb") as f:
             data = _RestrictedUnpickler(io.BytesIO(f.read())).load()
@@ -52,8 +58,8 @@ def load_pickle(path, expected_format):
         raise UserError(
             f"{path} is not a pickle this program wrote ({error}); move it out of the way or use --fresh."
         ) from None
-    if not isinstance(data, dict) or data.get("format") != expected_format:
-        raise UserError(f"{path} is not a {expected_format} pickle; move it out of the way or use --fresh.")
+    if not isinstance(data, dict) or data.get("format") not in accepted:
+        raise UserError(f"{path} is not a {accepted[0]} pickle; move it out of the way or use --fresh.")
     return data
 
 
@@ -138,12 +144,9 @@ def check_settings(workdir, settings):
 
 
 class PicklesListCollator:
-    """Merges per-frame pickles, in the order given, into one encodings.pickle.
+    """Merges per-frame pickles, in the order given, into one FaceTable (table.py), saved as encodings.pickle.
 
-    The result is plain data: `encoder` (the name of the encoder that made
-    the encodings), `frames` (dicts, in sampling order) and `faces` (dicts
-    with `frame` = index into frames, `box` = (top, right, bottom, left) in
-    the saved frame's pixels, the `encoding`, the detector's `score` and `sharpness`).
+    encoder: the name of the encoder that made the encodings (it gives every distance threshold's scale).
     """
 
     def __init__(self, pickle_paths, encoder, progress=True):
@@ -152,20 +155,27 @@ class PicklesListCollator:
         self.progress = progress
 
     def collate(self, output_path=None):
-        frames, faces = [], []
+        """The FaceTable of every face of every frame, in order; also written to `output_path` if given."""
         paths = tqdm(self.pickle_paths, desc="Collating", unit="frame", disable=not self.progress or len(self.pickle_paths) < 200)
-        for path in paths:
-            record = load_pickle(path, FRAME_FORMAT)
-            _check_frame_record(record, path)
-            for face in record["faces"]:
-                faces.append(dict(face, frame=len(frames), box=tuple(int(v) for v in face["box"]),
-                                  encoding=np.asarray(face["encoding"], dtype=np.float64)))
-            frames.append(record["frame"])
-        collated = {"format": COLLATED_FORMAT, "encoder": self.encoder, "frames": frames, "faces": faces}
+        table = FaceTable.from_frames((_frame_and_faces(path) for path in paths), self.encoder)
         if output_path is not None:
-            save_pickle(output_path, collated)
-        return collated
+            save_pickle(output_path, table.to_record())
+        return table
+
+
+def _frame_and_faces(path):
+    record = load_pickle(path, FRAME_FORMAT)
+    _check_frame_record(record, path)
+    try:
+        return Frame(**record["frame"]), record["faces"]
+    except TypeError:
+        raise UserError(f"{path} does not hold a frame as this program writes it; move it out of the way or use --fresh.") from None
 
 
 def load_collated(path):
-    return load_pickle(path, COLLATED_FORMAT)
+    """The FaceTable saved in encodings.pickle."""
+    record = load_pickle(path, (COLLATED_FORMAT, LEGACY_COLLATED_FORMAT))
+    try:
+        return FaceTable.from_record(record)
+    except (KeyError, TypeError, ValueError) as error:
+        raise UserError(f"{path} is damaged ({error}); run main.py on your footage again, or use --fresh.") from None

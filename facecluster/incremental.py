@@ -12,7 +12,6 @@ import re
 from collections import Counter
 
 from .clustering import UNCLUSTERED
-from .datastore import FRAME_FORMAT, load_pickle
 from .workfolder import WorkFolder
 from .files import write_text
 from .labels import is_person_folder, read_labels, row_box
@@ -24,58 +23,31 @@ from .portraits import (
 from .review import write_review_page
 from .tracks import link_tracks
 
-def face_key(frame_path, box):
-    return frame_path, tuple(int(v) for v in box)
+def add_new_faces(table, settings, progress=True):
+    """Add the FaceTable's new faces to the edited ClusteredFaces/; return a one-line summary.
 
-
-def anchors_collated(workdir, state):
-    """The labeled faces as collated data (frames and faces), read back from their frame pickles."""
-    frames, faces, folders, frame_numbers = [], [], [], {}
-    for row in state.rows:
-        face_id = int(row["face_id"])
-        folder = state.folder_of.get(face_id)
-        if folder is None or not is_person_folder(folder):
-            continue
-        frame_id = WorkFolder.frame_id_of(row["frame_path"])
-        if frame_id is None:
-            continue
-        if row["frame_path"] not in frame_numbers:
-            path = WorkFolder(workdir).frame_pickle(frame_id)
-            if not os.path.exists(path):
-                continue
-            record = load_pickle(path, FRAME_FORMAT)
-            frame_numbers[row["frame_path"]] = (len(frames), {face_key(row["frame_path"], f["box"]): f for f in record["faces"]})
-            frames.append(record["frame"])
-        number, by_box = frame_numbers[row["frame_path"]]
-        face = by_box.get(face_key(row["frame_path"], row_box(row)))
-        if face is not None:
-            faces.append(dict(face, frame=number))
-            folders.append((folder, int(row["cluster"])))
-    return {"frames": frames, "faces": faces}, folders
-
-
-def add_new_faces(collated, settings, progress=True):
-    """Add this run's new faces to the edited ClusteredFaces/; return a one-line summary."""
+    The table holds every face of the work folder: those already in faces.csv (found by frame and box)
+    and the new ones. The labeled faces among the first anchor their folders.
+    """
     workdir = settings.workdir
     clustered = WorkFolder(workdir).clustered
     state = read_labels(clustered)
-    known = {face_key(r["frame_path"], row_box(r)) for r in state.rows}
-    frames, faces = collated["frames"], collated["faces"]
-    new = [i for i, f in enumerate(faces) if face_key(frames[f["frame"]]["frame_path"], f["box"]) not in known]
+    known = {(r["frame_path"], row_box(r)): r for r in state.rows}
+    rows_of = [known.get((table.frame_of(i).frame_path, table.box(i))) for i in range(len(table))]
+    new = [i for i, row in enumerate(rows_of) if row is None]
     if not new:
         return f"No new faces; {clustered}/ keeps your edits as they are."
 
-    anchors, anchor_folders = anchors_collated(workdir, state)
-    offset = len(anchors["frames"])
-    combined = {
-        "encoder": encoder_of(collated).name,
-        "frames": anchors["frames"] + frames,
-        "faces": anchors["faces"] + [dict(faces[i], frame=faces[i]["frame"] + offset) for i in new],
-    }
-    new_tracks = link_tracks(frames, faces, encoder_of(collated).track_distance)
-    tracks = list(range(len(anchors["faces"]))) + [len(anchors["faces"]) + new_tracks[i] for i in new]
-    assignment = assign_people(combined, settings, tracks=tracks)
-    anchored = len(anchors["faces"])
+    anchors, anchor_folders = [], []
+    for i, row in enumerate(rows_of):
+        folder = state.folder_of.get(int(row["face_id"])) if row else None
+        if folder is not None and is_person_folder(folder):
+            anchors.append(i)
+            anchor_folders.append((folder, int(row["cluster"])))
+    new_tracks = link_tracks(table, encoder_of(table).track_distance)
+    tracks = list(range(len(anchors))) + [len(anchors) + new_tracks[i] for i in new]
+    assignment = assign_people(table.take(anchors + new), settings, tracks=tracks)
+    anchored = len(anchors)
 
     votes = {}
     for label, (folder, cluster) in zip(assignment.clusters[:anchored].tolist(), anchor_folders):
@@ -104,14 +76,14 @@ def add_new_faces(collated, settings, progress=True):
             folder = f"Face_{cluster}"
         placed[folder] += 1
         paths[i] = f"{folder}/face_{next_id}.jpg"
-        rows.append(face_row(next_id, cluster, collated, i, paths[i], track_offset + new_tracks[i], rejected))
+        rows.append(face_row(next_id, cluster, table, i, paths[i], track_offset + new_tracks[i], rejected))
         next_id += 1
 
     members = {cluster: [i for position, i in enumerate(new) if int(assignment.clusters[anchored + position]) == label]
                for label, cluster in new_clusters.items()}
     picks = {ids[k] for ids in members.values() for k in spread_sample(len(ids))}
     writer = FaceImageGenerator(progress=progress)
-    tiles = writer.write_portraits(collated, paths, clustered, workdir, montage_faces=picks)
+    tiles = writer.write_portraits(table, paths, clustered, workdir, montage_faces=picks)
     for cluster, ids in members.items():
         writer.write_montage(clustered, cluster, [tiles[i] for i in ids if i in tiles])
     write_text(os.path.join(clustered, "faces.csv"), faces_csv_text(state.rows + rows))

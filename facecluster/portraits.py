@@ -133,8 +133,8 @@ class FaceImageGenerator:
         self.margin_y = margin_y
         self.progress = progress
 
-    def generate(self, collated, assignment, workdir=".", force=False):
-        """Write the folder for `collated` faces as `assignment` (people.Assignment) groups them; return faces.csv rows."""
+    def generate(self, table, assignment, workdir=".", force=False):
+        """Write the folder for a FaceTable's faces as `assignment` (people.Assignment) groups them; return faces.csv rows."""
         folder = WorkFolder(workdir).clustered
         check_replaceable(folder, force)
         remove_stale_staging(folder)
@@ -147,11 +147,11 @@ class FaceImageGenerator:
             if cluster != UNCLUSTERED and not assignment.rejected[i]:
                 members.setdefault(cluster, []).append(i)
         picks = {i for ids in members.values() for i in (ids[k] for k in spread_sample(len(ids)))}
-        tiles = self.write_portraits(collated, paths, staging, workdir, picks)
+        tiles = self.write_portraits(table, paths, staging, workdir, picks)
         for cluster, ids in members.items():
             self.write_montage(staging, cluster, [tiles[i] for i in ids if i in tiles])
         rows = [
-            face_row(i, clusters[i], collated, i, paths[i], assignment.tracks[i], assignment.rejected[i])
+            face_row(i, clusters[i], table, i, paths[i], assignment.tracks[i], assignment.rejected[i])
             for i in range(len(clusters))
         ]
         write_text(os.path.join(staging, "faces.csv"), faces_csv_text(rows))
@@ -161,25 +161,22 @@ class FaceImageGenerator:
         replace_folder(staging, folder)
         return rows
 
-    def write_portraits(self, collated, paths, base, workdir=".", montage_faces=()):
+    def write_portraits(self, table, paths, base, workdir=".", montage_faces=()):
         """Write a portrait and its annotation for each face index in `paths` (relative to `base`).
 
         Each frame is read from disk once. Returns the montage tiles of the faces in montage_faces.
         """
-        frames, faces = collated["frames"], collated["faces"]
-        by_frame = {}
-        for i in sorted(paths):
-            by_frame.setdefault(faces[i]["frame"], []).append(i)
+        by_frame = table.faces_by_frame(sorted(paths))
         tiles = {}
         bar = tqdm(total=len(paths), desc="Writing portraits", unit="face", disable=not self.progress)
 
         def write_frame(number):
-            frame_path = frames[number]["frame_path"]
+            frame_path = table.frames[number].frame_path
             image = cv2.imread(os.path.join(workdir, frame_path), cv2.IMREAD_COLOR)
             if image is None:
                 raise UserError(f"{frame_path} is missing or unreadable; rerun without it being moved, or use --fresh.")
             for i in by_frame[number]:
-                portrait = self._write_portrait(base, paths[i], image, faces[i]["box"])
+                portrait = self._write_portrait(base, paths[i], image, table.box(i))
                 if i in montage_faces:
                     tiles[i] = cv2.resize(portrait, MONTAGE_TILE, interpolation=cv2.INTER_AREA)
                 bar.update()
@@ -210,16 +207,14 @@ class FaceImageGenerator:
         return portrait
 
 
-def face_row(face_id, cluster, collated, index, portrait_path, track, quality):
-    """The faces.csv row of collated face `index`."""
-    face = collated["faces"][index]
-    frame = collated["frames"][face["frame"]]
-    top, right, bottom, left = face["box"]
-    timestamp = frame.get("timestamp")
+def face_row(face_id, cluster, table, index, portrait_path, track, quality):
+    """The faces.csv row of face `index` of a FaceTable."""
+    frame = table.frame_of(index)
+    top, right, bottom, left = table.box(index)
     return {
-        "face_id": face_id, "cluster": cluster, "video": frame["video"], "frame_index": frame["frame_index"],
-        "timestamp": "" if timestamp is None else f"{timestamp:.3f}", "frame_path": frame["frame_path"],
-        "frame_width": frame["width"], "frame_height": frame["height"],
+        "face_id": face_id, "cluster": cluster, "video": frame.video, "frame_index": frame.frame_index,
+        "timestamp": "" if frame.timestamp is None else f"{frame.timestamp:.3f}", "frame_path": frame.frame_path,
+        "frame_width": frame.width, "frame_height": frame.height,
         "top": top, "right": right, "bottom": bottom, "left": left, "portrait_path": portrait_path,
         "track": track, "quality": quality,
     }

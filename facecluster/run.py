@@ -15,7 +15,7 @@ from .clustering import ALGORITHMS, DEFAULT_ALGORITHM, UNCLUSTERED, silhouette
 from .datastore import PicklesListCollator, check_settings, encoded_frame_ids, load_collated
 from .errors import UserError
 from .faces import DEFAULT_DETECTOR, DEFAULT_ENCODER, FaceEngine
-from .frames import Frame, FramesGenerator, list_images, source_names, write_index
+from .frames import FramesGenerator, list_images, source_names, write_index
 from .incremental import add_new_faces
 from .people import assign_people, encoder_of
 from .pipeline import WorkerDied, encode_frames
@@ -89,11 +89,11 @@ def run(sources, settings):
 
     frames = earlier_frames(workdir, frames) + frames
     write_index(workdir, frames)
-    collated = PicklesListCollator(
+    table = PicklesListCollator(
         [folder.frame_pickle(frame.frame_id) for frame in frames], encoder=engine.encoder.name,
         progress=settings.progress,
     ).collate(folder.collated)
-    return cluster_and_write(collated, settings, problems)
+    return cluster_and_write(table, settings, problems)
 
 
 def earlier_frames(workdir, frames):
@@ -107,8 +107,8 @@ def earlier_frames(workdir, frames):
         return []
     current = {frame.frame_id for frame in frames}
     return [
-        Frame(**frame) for frame in load_collated(folder.collated)["frames"]
-        if frame["frame_id"] not in current and os.path.exists(folder.frame_pickle(frame["frame_id"]))
+        frame for frame in load_collated(folder.collated).frames
+        if frame.frame_id not in current and os.path.exists(folder.frame_pickle(frame.frame_id))
     ]
 
 
@@ -118,49 +118,47 @@ def recluster(settings, suggest_eps=False):
     path = folder.collated
     if not os.path.exists(path):
         raise UserError(f"There is no {path}; run main.py on your footage first.")
-    collated = load_collated(path)
+    table = load_collated(path)
     if suggest_eps:
-        print_eps_table(collated, settings)
+        print_eps_table(table, settings)
         return 0
     check_replaceable(folder.clustered, settings.force)
-    return cluster_and_write(collated, settings)
+    return cluster_and_write(table, settings)
 
 
-def cluster_and_write(collated, settings, problems=()):
-    """Cluster the collated faces and write ClusteredFaces/; return the exit code."""
-    frames, faces = collated["frames"], collated["faces"]
-    if not faces:
-        print(f"No faces found in {plural(len(frames), 'frame')}; no clusters written.")
+def cluster_and_write(table, settings, problems=()):
+    """Cluster the faces of a FaceTable and write ClusteredFaces/; return the exit code."""
+    if not len(table):
+        print(f"No faces found in {plural(len(table.frames), 'frame')}; no clusters written.")
         return report(problems)
     clustered = WorkFolder(settings.workdir).clustered
     if os.path.exists(clustered) and is_edited(clustered) and not settings.force:
-        print(add_new_faces(collated, settings, settings.progress))
+        print(add_new_faces(table, settings, settings.progress))
         return report(problems)
-    assignment = assign_people(collated, settings)
+    assignment = assign_people(table, settings)
     unclustered = sum(1 for c, r in zip(assignment.clusters.tolist(), assignment.rejected) if c == UNCLUSTERED and not r)
     rejected = sum(1 for r in assignment.rejected if r)
-    print(f"Found {plural(len(faces), 'face')} in {plural(len(frames), 'frame')}: "
+    print(f"Found {plural(len(table), 'face')} in {plural(len(table.frames), 'frame')}: "
           f"{plural(assignment.people, 'person', 'people')}, {plural(unclustered, 'face')} unclustered"
           + (f", {plural(rejected, 'face')} below the quality gate." if rejected else "."))
     score = silhouette(assignment.features, assignment.clusters)
     if score is not None:
         print(f"Silhouette of the clusters: {score:.3f} (1 is best; near 0, clusters overlap).")
-    FaceImageGenerator(progress=settings.progress).generate(collated, assignment, settings.workdir, settings.force)
+    FaceImageGenerator(progress=settings.progress).generate(table, assignment, settings.workdir, settings.force)
     print(f"Portraits, annotations and montages are in {clustered}/.")
     return report(problems)
 
 
-def print_eps_table(collated, settings):
+def print_eps_table(table, settings):
     """--suggest-eps: how people found and unclustered faces change with eps, over the encoder's range."""
-    faces = collated["faces"]
-    encoder = encoder_of(collated)
+    encoder = encoder_of(table)
     low, high = encoder.eps_range
-    print(f"{plural(len(faces), 'face')}, --encoder {encoder.name}, --algorithm {settings.algorithm}, "
+    print(f"{plural(len(table), 'face')}, --encoder {encoder.name}, --algorithm {settings.algorithm}, "
           f"--min-samples {settings.min_samples} (default eps {encoder.same_person})")
     print("eps   people  unclustered")
     for eps in np.arange(low, high + 0.001, 0.05):
-        assignment = assign_people(collated, replace(settings, eps=round(float(eps), 2)))
-        share = float((assignment.clusters == UNCLUSTERED).mean()) if faces else 0.0
+        assignment = assign_people(table, replace(settings, eps=round(float(eps), 2)))
+        share = float((assignment.clusters == UNCLUSTERED).mean()) if len(table) else 0.0
         print(f"{eps:4.2f}  {assignment.people:6d}  {share:10.1%}")
 
 

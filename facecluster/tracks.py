@@ -12,25 +12,22 @@ import numpy as np
 from .boxes import overlap
 
 
-def link_tracks(frames, faces, max_distance=0.4):
-    """One track id per face (0, 1, ...). Only video frames sampled one after the other are linked.
+def link_tracks(table, max_distance):
+    """One track id per face of a FaceTable (0, 1, ...). Only video frames sampled one after the other are linked.
 
-    frames: the collated frame dicts, in sampling order.
-    faces: the collated face dicts (`frame`, `box`, `encoding`).
-    max_distance: largest encoding distance between two linked faces.
+    max_distance: largest encoding distance between two linked faces (the encoder's track_distance).
     """
-    track = list(range(len(faces)))
-    by_frame = {}
-    for face_id, face in enumerate(faces):
-        by_frame.setdefault(face["frame"], []).append(face_id)
+    track = list(range(len(table)))
+    by_frame = table.faces_by_frame()
+    frames = table.frames
     for number in range(1, len(frames)):
         before, now = frames[number - 1], frames[number]
-        if now["timestamp"] is None or before["video"] != now["video"] or before["timestamp"] is None:
+        if now.timestamp is None or before.timestamp is None or before.video != now.video:
             continue
         pairs = sorted(
-            (float(np.linalg.norm(faces[a]["encoding"] - faces[b]["encoding"])), a, b)
+            (float(np.linalg.norm(table.encodings[a] - table.encodings[b])), a, b)
             for a in by_frame.get(number - 1, ()) for b in by_frame.get(number, ())
-            if overlap(faces[a]["box"], faces[b]["box"])
+            if overlap(table.boxes[a], table.boxes[b])
         )
         taken_a, taken_b = set(), set()
         for distance, a, b in pairs:  # closest pairs first, each face linked at most once each way

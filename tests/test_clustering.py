@@ -133,7 +133,7 @@ def test_chunked_dbscan_for_long_footage_gives_dbscans_labels(photos_run, people
     from facecluster.datastore import load_collated
 
     for workdir in (photos_run, people_run[0]):
-        encodings = np.array([f["encoding"] for f in load_collated(workdir / "encodings.pickle")["faces"]])
+        encodings = load_collated(workdir / "encodings.pickle").encodings
         for eps in (0.4, 0.45, 0.5, 0.6):
             expected = DBSCAN(eps=eps, min_samples=2).fit_predict(encodings)
             got = eps_components(encodings, eps, chunk=16)
@@ -170,7 +170,7 @@ def test_silhouette_is_scikit_learns_without_importing_it(photos_run):
     from facecluster.clustering import silhouette
     from facecluster.datastore import load_collated
 
-    encodings = np.array([f["encoding"] for f in load_collated(photos_run / "encodings.pickle")["faces"]])
+    encodings = load_collated(photos_run / "encodings.pickle").encodings
     labels = np.array([int(r["cluster"]) for r in read_csv(photos_run / "ClusteredFaces" / "faces.csv")])
     labels[:3] = -1  # unclustered faces are left out of both
     keep = labels != -1
@@ -187,7 +187,7 @@ def test_chinese_whispers_for_long_footage_gives_dlibs_labels(fixtures, tmp_path
 
     run = tmp_path / "run"
     assert run_main([fixtures / "faces", fixtures / "group", "--workdir", run], cwd=tmp_path).returncode == 0
-    encodings = np.array([f["encoding"] for f in load_collated(run / "encodings.pickle")["faces"]])
+    encodings = load_collated(run / "encodings.pickle").encodings
     expected = dlib.chinese_whispers_clustering([dlib.vector(v.tolist()) for v in encodings], eps)
     got = chinese_whispers_sparse(encodings, eps, neighbours=neighbours, chunk=16)
     assert got.tolist() == list(expected)

@@ -8,11 +8,10 @@ import numpy as np
 import pytest
 
 from conftest import PEOPLE, iou, read_csv, truth_person
-from facecluster.datastore import load_pickle
+from facecluster.datastore import load_collated, load_pickle
 from facecluster.errors import UserError
 from facecluster.evaluate import pairwise_score
 from facecluster.faces import FaceEngine
-from facecluster.frames import Frame
 from facecluster.yolo import YoloBox
 
 
@@ -105,9 +104,11 @@ def test_frames_index_and_pickles_agree_with_faces_csv(faces, people_run):
     index = read_csv(workdir / "Frames" / "index.csv")
     assert len(index) == 49  # 49 s of video, one frame per second
     assert [int(r["frame_index"]) for r in index] == [round(k * 30000 / 1001) for k in range(49)]
-    collated = load_pickle(workdir / "encodings.pickle", "facecluster.encodings/1")
-    assert len(collated["faces"]) == len(faces)
-    assert [Frame(**f).frame_path for f in collated["frames"]] == [r["frame_path"] for r in index]
+    table = load_collated(workdir / "encodings.pickle")
+    assert len(table) == len(faces) and table.encoder == "sface"
+    assert [f.frame_path for f in table.frames] == [r["frame_path"] for r in index]
+    assert [table.box(i) for i in range(len(table))] == [tuple(int(r[k]) for k in ("top", "right", "bottom", "left"))
+                                                         for r in faces]
     assert len(list((workdir / "Encodings").glob("encodings_*.pickle"))) == 49
 
 
