@@ -26,7 +26,7 @@ from .clustering import UNCLUSTERED
 from .errors import UserError
 from .files import write_text
 from .frames import read_index
-from .labels import read_faces_csv, row_box
+from .clustered import read_faces_csv, row_box
 from .workfolder import WorkFolder
 
 MATCH_IOU = 0.4

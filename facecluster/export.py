@@ -17,7 +17,7 @@ from .errors import UserError
 from .files import write_text
 from .frames import read_index
 from .workfolder import CLUSTERED, DATASET, FRAMES
-from .labels import is_named, is_person_folder, read_labels, row_box
+from .clustered import is_named, is_person_folder, read_labels, row_box
 from .review import write_review_page
 from .words import plural
 from .yolo import yolo_box

@@ -8,20 +8,18 @@ New faces that cluster only with each other get new Face_<n> folders.
 """
 
 import os
-import re
 from collections import Counter
 
-from .clustering import UNCLUSTERED
-from .workfolder import WorkFolder
-from .files import write_text
-from .labels import is_person_folder, read_labels, row_box
-from .people import assign_people, encoder_of
-from .portraits import (
-    LOW_QUALITY_FOLDER, UNCLUSTERED_FOLDER, FaceImageGenerator, face_row, faces_csv_text, spread_sample,
-    write_manifest,
+from .clustered import (
+    LOW_QUALITY_FOLDER, PORTRAIT, UNCLUSTERED_FOLDER, face_row, is_person_folder, numbered_folders, person_folder,
+    portrait_path, read_labels, row_box, write_faces,
 )
-from .review import write_review_page
+from .clustering import UNCLUSTERED
+from .people import assign_people, encoder_of
+from .portraits import FaceImageGenerator
 from .tracks import link_tracks
+from .workfolder import WorkFolder
+
 
 def add_new_faces(table, settings, progress=True):
     """Add the FaceTable's new faces to the edited ClusteredFaces/; return a one-line summary.
@@ -53,10 +51,10 @@ def add_new_faces(table, settings, progress=True):
     for label, (folder, cluster) in zip(assignment.clusters[:anchored].tolist(), anchor_folders):
         if label != UNCLUSTERED:
             votes.setdefault(label, Counter())[(folder, cluster)] += 1
-    used = [int(r["cluster"]) for r in state.rows] + [
-        int(name[5:]) for name in os.listdir(clustered) if re.fullmatch(r"Face_\d+", name)]
+    used = [int(r["cluster"]) for r in state.rows] + numbered_folders(clustered)
     next_cluster = max(used, default=-1) + 1
-    next_id = max((int(r["face_id"]) for r in state.rows), default=-1) + 1
+    taken = taken_face_ids(clustered) | {int(r["face_id"]) for r in state.rows}
+    next_id = max(taken, default=-1) + 1
     track_offset = max((int(r["track"]) for r in state.rows if r.get("track", "").isdigit()), default=-1) + 1
     placed, new_clusters, paths, rows = Counter(), {}, {}, []
     for position, i in enumerate(new):
@@ -73,21 +71,27 @@ def add_new_faces(table, settings, progress=True):
                 new_clusters[label] = next_cluster
                 next_cluster += 1
             cluster = new_clusters[label]
-            folder = f"Face_{cluster}"
+            folder = person_folder(cluster)
         placed[folder] += 1
-        paths[i] = f"{folder}/face_{next_id}.jpg"
+        paths[i] = portrait_path(folder, next_id)
         rows.append(face_row(next_id, cluster, table, i, paths[i], track_offset + new_tracks[i], rejected))
         next_id += 1
 
     members = {cluster: [i for position, i in enumerate(new) if int(assignment.clusters[anchored + position]) == label]
                for label, cluster in new_clusters.items()}
-    picks = {ids[k] for ids in members.values() for k in spread_sample(len(ids))}
-    writer = FaceImageGenerator(progress=progress)
-    tiles = writer.write_portraits(table, paths, clustered, workdir, montage_faces=picks)
-    for cluster, ids in members.items():
-        writer.write_montage(clustered, cluster, [tiles[i] for i in ids if i in tiles])
-    write_text(os.path.join(clustered, "faces.csv"), faces_csv_text(state.rows + rows))
-    write_review_page(clustered)
-    write_manifest(clustered, human_edited=True)
+    write_faces(clustered, table, paths, state.rows + rows, members, FaceImageGenerator(progress=progress), workdir,
+                human_edited=True)
     joined = ", ".join(f"{folder}: {n}" for folder, n in sorted(placed.items()))
     return f"Added {len(new)} new faces to {clustered}/, which keeps your edits ({joined})."
+
+
+def taken_face_ids(clustered):
+    """Every id n for which a file face_<n>.jpg or .txt lies anywhere in `clustered`: new faces never take one,
+    so a file a person put there is never written over."""
+    taken = set()
+    for _, _, files in os.walk(clustered):
+        for name in files:
+            match = PORTRAIT.match(os.path.splitext(name)[0] + ".jpg")
+            if match:
+                taken.add(int(match.group(1)))
+    return taken

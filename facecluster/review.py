@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from urllib.parse import quote
 
 from .files import write_text
-from .labels import is_person_folder, read_labels
+from .clustered import is_person_folder, montage_path, read_labels
 
 TIMELINE_WIDTH, TIMELINE_HEIGHT = 360, 18
 
@@ -64,7 +64,7 @@ folders whose name starts with _ are ignored. Then run <code>python main.py expo
 
 def _person_section(clustered, folder, rows, durations):
     cluster = Counter(r["cluster"] for r in rows).most_common(1)[0][0]
-    montage = f"Montage/Face_{cluster}.jpg"
+    montage = montage_path(cluster)
     image = (f'<img class="montage" src="{quote(montage)}" alt="montage of {html.escape(folder)}">'
              if os.path.exists(os.path.join(clustered, montage)) else "")
     seen = sorted(rows, key=lambda r: int(r["face_id"]))

@@ -19,7 +19,8 @@ from .frames import FramesGenerator, list_images, source_names, write_index
 from .incremental import add_new_faces
 from .people import assign_people, encoder_of
 from .pipeline import WorkerDied, encode_frames
-from .portraits import FaceImageGenerator, check_replaceable, is_edited
+from .clustered import check_replaceable, is_edited
+from .portraits import FaceImageGenerator
 from .workfolder import WorkFolder
 from .words import plural
 

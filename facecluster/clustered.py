@@ -1,0 +1,254 @@
+"""ClusteredFaces/: its layout, written and read back, in one place.
+
+    Face_<n>/face_<id>.jpg + .txt   a portrait of person n and its YOLO annotation (a person renames Face_<n>)
+    Unclustered/, LowQuality/       faces that joined no one / were kept out of clustering
+    Montage/Face_<n>.jpg            up to 25 of person n's faces
+    faces.csv                       one row per face; <id> is its face_id
+    classes.txt, index.html         the annotations' class; the review page (review.py)
+    .manifest.json                  what this program wrote, by content (manifest.py)
+
+Portrait files are the person's votes: a face belongs to the folder its
+portrait is in now, wherever it was written; a deleted portrait takes its
+face out. A fresh result is written in a staging folder and swapped in; new
+footage is added to a folder a person has edited, through the same writer.
+"""
+
+import glob
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import manifest
+from .clustering import UNCLUSTERED
+from .errors import UserError
+from .files import csv_text, read_csv_rows, write_text
+
+UNCLUSTERED_FOLDER = "Unclustered"
+LOW_QUALITY_FOLDER = "LowQuality"
+MONTAGE_FOLDER = "Montage"
+NOT_PEOPLE = (UNCLUSTERED_FOLDER, LOW_QUALITY_FOLDER, MONTAGE_FOLDER)
+FACES_CSV = "faces.csv"
+CLASSES = "classes.txt"
+REVIEW_PAGE = "index.html"
+MANIFEST = ".manifest.json"
+OURS_AT_TOP = {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE}
+REWRITTEN = (MANIFEST, REVIEW_PAGE)  # rewritten by every command, so never a sign of a person's edit
+PORTRAIT = re.compile(r"^face_(\d+)\.jpg$", re.IGNORECASE)
+FACES_COLUMNS = [
+    "face_id", "cluster", "video", "frame_index", "timestamp", "frame_path", "frame_width", "frame_height",
+    "top", "right", "bottom", "left", "portrait_path", "track", "quality",
+]
+
+
+# Names
+def person_folder(cluster):
+    return f"Face_{cluster}"
+
+
+def folder_of(cluster, rejected=""):
+    """The folder a face is written to: Face_<cluster>, Unclustered, or LowQuality."""
+    if rejected:
+        return LOW_QUALITY_FOLDER
+    return UNCLUSTERED_FOLDER if cluster == UNCLUSTERED else person_folder(cluster)
+
+
+def portrait_path(folder, face_id):
+    return f"{folder}/face_{face_id}.jpg"
+
+
+def montage_path(cluster):
+    return f"{MONTAGE_FOLDER}/{person_folder(cluster)}.jpg"
+
+
+def is_person_folder(name):
+    """A folder of one person: not Unclustered/LowQuality/Montage, and not ignored (a leading '_' or '.')."""
+    return name not in NOT_PEOPLE and not name.startswith("_") and not name.startswith(".")
+
+
+def is_named(name):
+    """A folder the person has named (Face_<n> is the program's unnamed default)."""
+    return is_person_folder(name) and not re.fullmatch(r"Face_\d+", name)
+
+
+def numbered_folders(clustered):
+    """The n of every Face_<n> folder in `clustered`."""
+    return [int(name[5:]) for name in os.listdir(clustered) if re.fullmatch(r"Face_\d+", name)]
+
+
+def spread_sample(count, most=25):
+    """Up to `most` indexes spread evenly over range(count), first and last included (a montage's faces)."""
+    if count <= most:
+        return list(range(count))
+    return sorted(set(np.linspace(0, count - 1, most).round().astype(int).tolist()))
+
+
+# faces.csv
+def face_row(face_id, cluster, table, index, portrait, track, quality):
+    """The faces.csv row of face `index` of a FaceTable."""
+    frame = table.frame_of(index)
+    top, right, bottom, left = table.box(index)
+    return {
+        "face_id": face_id, "cluster": cluster, "video": frame.video, "frame_index": frame.frame_index,
+        "timestamp": "" if frame.timestamp is None else f"{frame.timestamp:.3f}", "frame_path": frame.frame_path,
+        "frame_width": frame.width, "frame_height": frame.height,
+        "top": top, "right": right, "bottom": bottom, "left": left, "portrait_path": portrait,
+        "track": track, "quality": quality,
+    }
+
+
+def read_faces_csv(clustered):
+    """The rows of `clustered`/faces.csv, as written by this program."""
+    return read_csv_rows(os.path.join(clustered, FACES_CSV))
+
+
+def row_box(row):
+    """The (top, right, bottom, left) box of a faces.csv row, in the saved frame's pixels."""
+    return tuple(int(row[k]) for k in ("top", "right", "bottom", "left"))
+
+
+# Writing
+def write_faces(folder, table, placed, rows, montages, renderer, workdir, human_edited):
+    """Write portraits, annotations and montages into `folder`, then faces.csv, the review page and the manifest.
+
+    placed: {face index in `table`: portrait path relative to `folder`} -- the faces to write now.
+    rows: every faces.csv row the folder holds afterwards.
+    montages: {cluster: [face indexes]}, the people whose montage is (re)written.
+    renderer: a portraits.FaceImageGenerator.
+    """
+    picks = {ids[k] for ids in montages.values() for k in spread_sample(len(ids))}
+    tiles = renderer.write_portraits(table, placed, folder, workdir, montage_faces=picks)
+    for cluster, ids in montages.items():
+        chosen = [tiles[i] for i in ids if i in tiles]
+        if chosen:
+            renderer.write_montage(os.path.join(folder, montage_path(cluster)), chosen)
+    write_text(os.path.join(folder, FACES_CSV), csv_text(rows, FACES_COLUMNS))
+    if not os.path.exists(os.path.join(folder, CLASSES)):
+        write_text(os.path.join(folder, CLASSES), "face\n")
+    finish(folder, human_edited)
+
+
+def finish(folder, human_edited):
+    """Rewrite the review page and record what `folder` holds now; once a person has edited it, it stays theirs."""
+    from .review import write_review_page  # review.py reads folders through this module
+
+    write_review_page(folder)
+    manifest.write(os.path.join(folder, MANIFEST), manifest.listing(folder, REWRITTEN), human_edited=human_edited)
+
+
+def write_new(table, assignment, workdir, clustered, renderer, force=False):
+    """Write a whole new ClusteredFaces/ for `assignment` (people.Assignment): staged, then swapped in.
+
+    Returns the faces.csv rows.
+    """
+    check_replaceable(clustered, force)
+    remove_stale_staging(clustered)
+    staging = f"{clustered}.partial-{os.getpid()}"
+    os.makedirs(os.path.join(staging, MONTAGE_FOLDER))
+    clusters = assignment.clusters.tolist()
+    placed = {i: portrait_path(folder_of(c, assignment.rejected[i]), i) for i, c in enumerate(clusters)}
+    montages = {}
+    for i, cluster in enumerate(clusters):
+        if cluster != UNCLUSTERED and not assignment.rejected[i]:
+            montages.setdefault(cluster, []).append(i)
+    rows = [face_row(i, clusters[i], table, i, placed[i], assignment.tracks[i], assignment.rejected[i])
+            for i in range(len(clusters))]
+    write_faces(staging, table, placed, rows, montages, renderer, workdir, human_edited=False)
+    replace_folder(staging, clustered)
+    return rows
+
+
+# A person's edits
+def is_edited(folder):
+    """True if a person has worked on `folder`: its content differs from what this program last wrote, or did before."""
+    try:
+        written = manifest.read(os.path.join(folder, MANIFEST))
+    except UserError:
+        return True
+    if written is None or written.get("human_edited", True):
+        return True
+    return written["files"] != manifest.listing(folder, REWRITTEN)
+
+
+def check_replaceable(folder, force):
+    """Refuse before any work if `folder` holds a person's edits and --force was not given."""
+    if os.path.exists(folder) and is_edited(folder) and not force:
+        raise UserError(
+            f"{folder} has changed since this program wrote it (renamed, moved, edited or deleted portraits?); "
+            "rerun with --force to move it aside (nothing is deleted), or use another --workdir."
+        )
+
+
+def replace_folder(staging, folder):
+    """Swap `staging` in as `folder`. An old folder a person edited is moved aside, never deleted.
+
+    The old folder is renamed away before the new one is renamed in, and only
+    then is an unedited one removed, so a run killed at any point leaves a
+    whole folder under one of the two names.
+    """
+    if os.path.exists(folder):
+        edited = is_edited(folder)
+        aside = f"{folder}.old-{time.strftime('%Y%m%d-%H%M%S')}" if edited else f"{folder}.replaced-{os.getpid()}"
+        os.rename(folder, aside)
+        os.rename(staging, folder)
+        if edited:
+            print(f"Moved the edited {folder} aside to {aside}.")
+        else:
+            shutil.rmtree(aside)
+    else:
+        os.rename(staging, folder)
+
+
+def remove_stale_staging(folder):
+    """Remove what killed runs left half-written: staging folders and unedited old results, never an edited one."""
+    for leftover in glob.glob(f"{glob.escape(folder)}.partial-*") + glob.glob(f"{glob.escape(folder)}.replaced-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+@dataclass
+class LabelState:
+    rows: list  # faces.csv rows, by face id order
+    folder_of: dict = field(default_factory=dict)  # face id -> top-level folder its portrait is in now
+    strays: list = field(default_factory=list)  # files this program did not write (relative paths)
+    duplicates: dict = field(default_factory=dict)  # face id -> folders holding a copy of its portrait
+
+    def deleted(self):
+        return [int(r["face_id"]) for r in self.rows if int(r["face_id"]) not in self.folder_of]
+
+
+def read_labels(clustered):
+    """The state of a ClusteredFaces/ folder after a person's review."""
+    if not os.path.isdir(clustered):
+        raise UserError(f"There is no {clustered} folder; run main.py on your footage first.")
+    state = LabelState(rows=read_faces_csv(clustered))
+    known = {int(r["face_id"]) for r in state.rows}
+    found = {}
+    for root, dirs, files in os.walk(clustered):
+        dirs.sort()
+        relative_root = os.path.relpath(root, clustered)
+        top = relative_root.split(os.sep)[0]
+        for name in sorted(files):
+            relative = os.path.normpath(os.path.join(relative_root, name)).replace(os.sep, "/")
+            match = PORTRAIT.match(name)
+            if top == "." and name in OURS_AT_TOP or top == MONTAGE_FOLDER:
+                continue
+            if match and int(match.group(1)) in known and top != ".":
+                found.setdefault(int(match.group(1)), []).append(top)
+            elif _annotation_of_known(name, known):
+                continue  # an annotation travels with its portrait, or is left behind: the portrait decides
+            else:
+                state.strays.append(relative)
+    for face_id, folders in found.items():
+        if len(set(folders)) == 1:
+            state.folder_of[face_id] = folders[0]
+        else:
+            state.duplicates[face_id] = sorted(set(folders))
+    return state
+
+
+def _annotation_of_known(name, known):
+    match = PORTRAIT.match(os.path.splitext(name)[0] + ".jpg") if name.lower().endswith(".txt") else None
+    return bool(match) and int(match.group(1)) in known

@@ -1,0 +1,58 @@
+"""Nothing of the user's is lost: their edits are seen by content, their own files are never written over."""
+
+import os
+import shutil
+
+import pytest
+
+from conftest import read_csv, run_main
+from test_bad_input import assert_one_sentence
+
+
+@pytest.fixture
+def group_run(tmp_path, fixtures):
+    """A finished run on three group photos (29 faces)."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("two_people.jpg", "obama_and_biden.jpg", "bald_guys.jpg"):
+        shutil.copy(fixtures / "group" / name, photos / name)
+    assert run_main(["photos"], cwd=tmp_path).returncode == 0
+    return tmp_path
+
+
+@pytest.mark.parametrize("edited", ["annotation", "classes.txt"])
+def test_an_edit_that_keeps_the_size_of_a_file_is_still_an_edit(group_run, edited):
+    clustered = group_run / "ClusteredFaces"
+    if edited == "annotation":
+        target = sorted(clustered.glob("*/face_*.txt"))[0]
+        text = target.read_text()
+        changed = text.replace("0 ", "1 ", 1)  # the person gave the face another class: same length
+    else:
+        target = clustered / "classes.txt"
+        changed = "head\n"  # "face" renamed, same length
+    assert len(changed) == len(target.read_text())
+    stat = target.stat()
+    target.write_text(changed)
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # even with its old time
+    result = run_main(["cluster"], cwd=group_run)
+    assert_one_sentence(result, "has changed since this program wrote it", "--force")
+    assert target.read_text() == changed
+
+
+def test_a_file_the_user_put_where_a_new_portrait_would_go_is_kept(group_run, fixtures):
+    clustered = group_run / "ClusteredFaces"
+    rows = read_csv(clustered / "faces.csv")
+    next_id = max(int(r["face_id"]) for r in rows) + 1
+    (clustered / "Face_0").rename(clustered / "alice")  # the folder is the person's now
+    mine = clustered / "Unclustered" / f"face_{next_id}.jpg"
+    mine.parent.mkdir(exist_ok=True)
+    mine.write_bytes(b"my own picture")
+    (group_run / "more").mkdir()
+    shutil.copy(fixtures / "faces" / "obama" / "obama1.jpg", group_run / "more" / "obama1.jpg")
+    result = run_main(["photos", "more"], cwd=group_run)
+    assert result.returncode == 0, result.stderr
+    assert "which keeps your edits" in result.stdout
+    assert mine.read_bytes() == b"my own picture"
+    added = [r for r in read_csv(clustered / "faces.csv") if int(r["face_id"]) >= next_id]
+    assert len(added) == 1 and int(added[0]["face_id"]) != next_id
+    assert (clustered / added[0]["portrait_path"]).is_file()
