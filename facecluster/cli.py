@@ -245,11 +245,13 @@ def main(argv=None):
             return evaluate_run(args.workdir, args.truth, args.json)
         if command == "export":
             from .export import export
+            from .review import write_review_page
 
             args = export_parser(default).parse_args(argv[1:])
             for line in export(args.workdir, args.clustered, args.out, args.val, args.include_unnamed, args.formats,
                                args.negatives, args.block, args.seed):
                 print(line)
+            write_review_page(os.path.join(args.workdir, args.clustered))  # the page shows the folders' new names
             return 0
         from .run import run
 

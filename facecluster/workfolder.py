@@ -6,13 +6,16 @@
     ClusteredFaces/                    the people (its inside: clustered.py)
     Dataset/                           `main.py export` (its inside: export/)
     evaluation.json                    `main.py evaluate`
+    .workfolder-id                     this folder's identity, which copies of it share
 """
 
 import glob
 import os
 import re
+import uuid
 
 from .errors import UserError
+from .files import write_text
 
 FRAMES = "Frames"
 ENCODINGS = "Encodings"
@@ -97,6 +100,17 @@ class WorkFolder:
     @property
     def evaluation(self):
         return self / "evaluation.json"
+
+    def identity(self):
+        """A random id made once for this work folder; a copy of the folder has the same one, another folder not."""
+        path = self / ".workfolder-id"
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            os.makedirs(self.path, exist_ok=True)
+            write_text(path, uuid.uuid4().hex + "\n")
+            return self.identity()
 
     def prepare(self):
         """Create the folder and check, before any work, that it and its Frames/ and Encodings/ can be written."""

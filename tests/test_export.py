@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+import yaml
 
 from conftest import read_csv, run_main, truth_person
 
@@ -67,7 +68,9 @@ def test_classes_are_the_names_the_human_gave(reviewed, exported):
     assert (dataset / "classes.txt").read_text().splitlines() == ["biden", "kit_and_rose", "obama"]
     assert (dataset / "obj.names").read_text().splitlines() == ["biden", "kit_and_rose", "obama"]
     assert "Classes: 0 biden" in exported.stdout
-    assert 'names:\n  0: "biden"\n  1: "kit_and_rose"\n  2: "obama"\n' in (dataset / "data.yaml").read_text()
+    data = yaml.safe_load((dataset / "data.yaml").read_text())
+    assert data["names"] == {0: "biden", 1: "kit_and_rose", 2: "obama"}
+    assert (data["train"], data["val"]) == ("images/train", "images/val")
 
 
 def test_label_lines_follow_renames_moves_and_deletions(reviewed, exported):
@@ -133,8 +136,9 @@ def test_darknet_and_ultralytics_files_point_at_files_that_exist(reviewed, expor
             assert os.path.isfile(image)
             subset = "train" if listing == "train.txt" else "val"
             assert os.path.isfile(image.replace(f"/images/{subset}/", f"/labels/{subset}/").replace(".jpg", ".txt"))
-    yaml = (dataset / "data.yaml").read_text()
-    assert f'path: "{dataset}"' in yaml and "train: images/train" in yaml and "val: images/val" in yaml
+    data = yaml.safe_load((dataset / "data.yaml").read_text())
+    for subset in ("train", "val"):
+        assert os.path.isdir(os.path.join(data["path"], data[subset]))
 
 
 def test_exporting_twice_gives_the_same_files_and_keeps_the_users_own(reviewed, exported):

@@ -56,3 +56,58 @@ def test_a_file_the_user_put_where_a_new_portrait_would_go_is_kept(group_run, fi
     added = [r for r in read_csv(clustered / "faces.csv") if int(r["face_id"]) >= next_id]
     assert len(added) == 1 and int(added[0]["face_id"]) != next_id
     assert (clustered / added[0]["portrait_path"]).is_file()
+
+
+@pytest.fixture
+def exported_run(tmp_path, fixtures):
+    """A run on the fixture photos with two people named, exported to Dataset/."""
+    assert run_main([fixtures / "faces"], cwd=tmp_path).returncode == 0
+    clustered = tmp_path / "ClusteredFaces"
+    (clustered / "Face_0").rename(clustered / "alice")
+    (clustered / "Face_1").rename(clustered / "bob")
+    result = run_main(["export"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    return tmp_path
+
+
+def test_export_never_deletes_outside_its_folder_whatever_its_manifest_says(exported_run, tmp_path_factory):
+    import json
+
+    outside = tmp_path_factory.mktemp("elsewhere") / "precious.txt"
+    outside.write_text("keep me")
+    beside = exported_run / "precious.txt"
+    beside.write_text("keep me too")
+    path = exported_run / "Dataset" / ".export-manifest.json"
+    recorded = json.loads(path.read_text())
+    for name in (str(outside), "../precious.txt"):
+        recorded["files"][name] = "0" * 64
+    path.write_text(json.dumps(recorded))
+    result = run_main(["export"], cwd=exported_run)
+    assert result.returncode == 0, result.stderr
+    assert outside.read_text() == "keep me" and beside.read_text() == "keep me too"
+
+
+def test_export_refuses_another_work_folders_dataset_and_a_file_as_out(exported_run, tmp_path_factory, fixtures):
+    other = tmp_path_factory.mktemp("other")
+    assert run_main([fixtures / "group", "--workdir", other], cwd=other).returncode == 0
+    before = sorted(p.relative_to(exported_run).as_posix() for p in (exported_run / "Dataset").rglob("*"))
+    result = run_main(["export", "--workdir", other, "--out", exported_run / "Dataset", "--include-unnamed"], cwd=other)
+    assert_one_sentence(result, "holds a dataset exported from another work folder; choose another --out.")
+    assert sorted(p.relative_to(exported_run).as_posix() for p in (exported_run / "Dataset").rglob("*")) == before
+    result = run_main(["export", "--out", exported_run / "Dataset" / "classes.txt"], cwd=exported_run)
+    assert_one_sentence(result, "is a file, not a folder; choose another --out.")
+
+
+def test_a_copied_work_folder_exports_into_its_own_dataset(exported_run, tmp_path_factory):
+    copy = tmp_path_factory.mktemp("moved") / "run"
+    shutil.copytree(exported_run, copy)
+    result = run_main(["export"], cwd=copy)
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_edited_dataset_file_is_not_overwritten(exported_run):
+    labels = sorted((exported_run / "Dataset" / "labels").rglob("*.txt"))[0]
+    labels.write_text("0 0.5 0.5 0.1 0.1\n")  # the person fixed a box by hand
+    result = run_main(["export"], cwd=exported_run)
+    assert_one_sentence(result, "is not a file export wrote (or you changed it)")
+    assert labels.read_text() == "0 0.5 0.5 0.1 0.1\n"
