@@ -138,7 +138,7 @@ def pipeline_stage(video, workdir, workers):
     from facecluster.pipeline import encode_frames
 
     engine = FaceEngine().load()
-    frames = encode_frames([FramesGenerator(str(video), "stage", str(workdir))], str(workdir), set(), engine, workers, None)
+    frames, _ = encode_frames([FramesGenerator(str(video), "stage", str(workdir))], str(workdir), set(), engine, workers)
     return len(frames)
 
 

@@ -1,22 +1,25 @@
-"""Stage 2: the pyPiper graph FramesProvider -> FaceEncoder -> DatastoreManager.
+"""Stage 2: the pyPiper graph FramesProvider -> FaceEncoder -> DatastoreManager, in worker processes.
 
-FramesProvider runs in the main process and decodes video while the worker
-processes detect and encode faces, so extraction and encoding overlap.
+FramesProvider (the graph's root) runs in the main process and decodes video
+while the worker processes detect and encode faces, so extraction and
+encoding overlap. Workers wait on one bounded queue (no worker sits idle while
+another has a backlog, none spins). Every frame comes back to the main
+process as a result: saved, or the reason it could not be. What has to know
+pyPiper's internals is in pypiper_adapter.py.
 """
 
 import multiprocessing
 import os
 import queue
 import signal
-import sys
 from dataclasses import asdict
 from itertools import chain
 
 import cv2
-from pyPiper import Node, Pipeline
-from pyPiper.executors import STATE_CLOSED, Executor, ParallelExecutor2
+from pyPiper import Node
 
 from .datastore import frame_record, save_pickle
+from .pypiper_adapter import GraphRunner
 from .workfolder import WorkFolder
 
 
@@ -28,7 +31,7 @@ class FramesProvider(Node):
         self.already_encoded = set(already_encoded)
         self._frames = chain.from_iterable(generators)
         self.frames = []  # every sampled frame, encoded before or not, in order
-        self.size = 0  # frames to encode so far known; pyPiper reads it for progress
+        self.size = 0  # frames to encode so far known
 
     def run(self, data):
         for frame in self._frames:
@@ -52,129 +55,127 @@ class FaceEncoder(Node):
             image = cv2.imread(os.path.join(self.workdir, frame["frame_path"]), cv2.IMREAD_COLOR)
             if image is None:
                 raise OSError("the saved frame cannot be read")
-            faces = self.engine.measure(image)
-        except Exception as error:  # one bad frame must not stop the others; the run reports it
-            print(f"Could not encode {frame['frame_path']}: {error}", file=sys.stderr, flush=True)
-            return
-        self.emit(frame_record(frame, faces))
+            self.emit(frame_record(frame, self.engine.measure(image)))
+        except Exception as error:  # one bad frame must not stop the others: it comes back as a result
+            self.emit({"frame": frame, "error": str(error) or type(error).__name__})
 
 
 class DatastoreManager(Node):
-    """Writes one pickle per frame (atomically), faces or not."""
+    """Writes one pickle per frame (atomically), faces or not; emits each frame's outcome."""
 
     def setup(self, workdir):
         self.folder = WorkFolder(workdir)
         os.makedirs(self.folder.encodings, exist_ok=True)
 
     def run(self, record):
-        path = self.folder.frame_pickle(record["frame"]["frame_id"])
-        try:
-            save_pickle(path, record)
-        except OSError as error:  # e.g. a full disk: the run reports the frames left without a pickle
-            print(f"Could not save {path}: {error.strerror or error}", file=sys.stderr, flush=True)
-
-
-class FacePipeline(Pipeline):
-    """pyPiper's Pipeline, with workers that wait for frames instead of polling.
-
-    pyPiper's ParallelExecutor2 gives each worker its own queue round-robin and
-    has idle workers spin on `queue.empty()`, taking CPU from the decoder in
-    the main process; this executor shares one bounded queue (no worker sits
-    idle while another has a backlog) and blocks on it.
-    """
-
-    def __init__(self, graph, workers=1):
-        super().__init__(graph, n_threads=1, quiet=True)
-        if workers > 1:
-            self._executor = _WaitingParallelExecutor(graph, workers)
+        frame, error = record["frame"], record.get("error")
+        if error is None:
+            try:
+                save_pickle(self.folder.frame_pickle(frame["frame_id"]), record)
+            except OSError as failure:  # e.g. a full disk
+                error = f"could not save its encodings ({failure.strerror or failure})"
+        self.emit({"frame_path": frame["frame_path"], "error": error})
 
 
 class WorkerDied(RuntimeError):
     pass
 
 
-class _WaitingParallelExecutor(ParallelExecutor2):
-    def __init__(self, graph, n_threads):
-        super().__init__(graph, n_threads, quiet=True)
+class FacePipeline:
+    """Runs the graph: its root in this process, the rest in `workers` processes (in this one if 1).
 
-    def run(self, update_callback=None):
-        self._init_update(update_callback)
-        context = multiprocessing.get_context("fork")  # workers inherit the loaded dlib models
-        inbox = context.Queue(maxsize=2 * self.n_threads)  # bounded: frames are not read ahead without limit
-        done = context.Value("i", 0)
-        workers = [context.Process(target=_work, args=(self.graph, inbox, done), daemon=True) for _ in range(self.n_threads)]
+    run() returns the outcome of every frame the root emitted: {"frame_path", "error" (None if saved)}.
+    """
+
+    def __init__(self, graph, workers=1):
+        self.runner = GraphRunner(graph)
+        self.workers = workers
+
+    def run(self, progress=None):
+        progress = progress or (lambda done: None)
+        if self.workers == 1:
+            outcomes = []
+            for item in self.runner.root_items():
+                outcomes += self.runner.run_one(item)
+                progress(len(outcomes))
+            return outcomes + self.runner.finish()
+        return self._run_in_workers(progress)
+
+    def _run_in_workers(self, progress):
+        context = multiprocessing.get_context("fork")  # workers inherit the loaded models
+        inbox = context.Queue(maxsize=2 * self.workers)  # bounded: frames are not read ahead without limit
+        outbox = context.Queue()
+        workers = [context.Process(target=_work, args=(self.runner, inbox, outbox), daemon=True)
+                   for _ in range(self.workers)]
         for worker in workers:
             worker.start()
+        outcomes = []
+
+        def collect(wait=0.0):
+            try:
+                outcomes.extend(outbox.get(timeout=wait) if wait else outbox.get_nowait())
+                while True:
+                    outcomes.extend(outbox.get_nowait())
+            except queue.Empty:
+                pass
+            progress(len(outcomes))
+
+        def put(item):
+            while True:
+                try:
+                    inbox.put(item, timeout=0.5)
+                    return
+                except queue.Full:
+                    collect()
+                    if not any(w.is_alive() for w in workers):
+                        raise WorkerDied("every worker process has stopped") from None
+
         try:
-            root = self.graph._root
-            while root._state != STATE_CLOSED:
-                root.state_transition()
-                root._run(None)
-                for parcel in root._output_buffer:
-                    self._put(inbox, parcel, workers, done)
-                root._output_buffer.clear()
-                self._report(done)
+            for item in self.runner.root_items():
+                put(item)
+                collect()
             for _ in workers:
-                self._put(inbox, None, workers, done)
-            for worker in workers:
-                while worker.is_alive():
-                    worker.join(timeout=0.5)
-                    self._report(done)
+                put(None)
+            while any(w.is_alive() for w in workers):
+                collect(wait=0.2)
+            collect()
             failed = [w.exitcode for w in workers if w.exitcode != 0]
             if failed:
                 raise WorkerDied(f"a worker process ended with exit code {failed[0]}")
+            return outcomes
         finally:
             for worker in workers:
                 if worker.is_alive():
                     worker.terminate()
 
-    def _put(self, inbox, parcel, workers, done):
-        while True:
-            try:
-                inbox.put(parcel, timeout=0.5)
-                return
-            except queue.Full:
-                self._report(done)
-                if not any(w.is_alive() for w in workers):
-                    raise WorkerDied("every worker process has stopped") from None
 
-    def _report(self, done):
-        self.progress_current = done.value
-        self.progress_max = self.graph._root.size
-        self.update_progress()
-
-
-def _work(graph, inbox, done):
-    """A worker: run pyPiper's serial executor on each frame the main process hands over."""
+def _work(runner, inbox, outbox):
+    """A worker: run the graph on each frame the main process hands over, and send back the outcomes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C for everyone
-    executor = Executor(graph, quiet=True)
-    root = graph._root
     parent = os.getppid()
     while True:
         try:
-            parcel = inbox.get(timeout=1.0)
+            item = inbox.get(timeout=1.0)
         except queue.Empty:
             if os.getppid() != parent:  # the main process was killed: do not go on writing alone
                 return
             continue
-        if parcel is None:
+        if item is None:
             break
-        for successor in graph._graph[root]:
-            executor.send(root, successor, parcel)
-        while any(executor.queues.values()):
-            executor._step()
-        with done.get_lock():
-            done.value += 1
-    root.close()
-    while not executor.is_finished():
-        root.state_transition()
-        executor._step()
+        outbox.put(runner.run_one(item))
+    outbox.put(runner.finish())
+    outbox.close()
+    outbox.join_thread()  # the outcomes reach the main process before this worker exits
 
 
-def encode_frames(generators, workdir, already_encoded, engine, workers, progress):
-    """Run the graph with `engine` (a loaded faces.FaceEngine); return every sampled frame (a `Frame`), in order."""
+def encode_frames(generators, workdir, already_encoded, engine, workers, progress=None):
+    """Run the graph with `engine` (a loaded faces.FaceEngine).
+
+    Returns (every sampled frame, a `Frame`, in order; [(frame path, reason)] of the frames that failed).
+    """
     provider = FramesProvider("FramesProvider", generators=generators, already_encoded=already_encoded)
     encoder = FaceEncoder("FaceEncoder", workdir=workdir, engine=engine)
     store = DatastoreManager("DatastoreManager", workdir=workdir)
-    FacePipeline(provider | encoder | store, workers=workers).run(update_callback=progress)
-    return provider.frames
+    outcomes = FacePipeline(provider | encoder | store, workers=workers).run(progress)
+    failures = [(o["frame_path"], o["error"]) for o in outcomes if o["error"] is not None]
+    return provider.frames, failures

@@ -77,14 +77,14 @@ def run(sources, settings):
                                  sources={g.name: fingerprint(g.source) for g in generators}))
     already_encoded = encoded_frame_ids(workdir)
 
-    frames = encode_with_progress(generators, already_encoded, estimate, engine, settings)
+    frames, failures = encode_with_progress(generators, already_encoded, estimate, engine, settings)
     problems = [problem for generator in generators for problem in generator.problems]
     if not frames:
         raise UserError("No frame could be read from the input; nothing was encoded.")
-    missing = [frame for frame in frames if not os.path.exists(folder.frame_pickle(frame.frame_id))]
-    if missing:
+    if failures:
+        first, reason = failures[0]
         raise UserError(
-            f"{len(missing)} of {len(frames)} frames could not be encoded (first: {missing[0].frame_path}); "
+            f"{len(failures)} of {len(frames)} frames could not be encoded (first: {first}: {reason}); "
             "the others are saved in Encodings/ and a rerun retries only these."
         )
 
@@ -198,7 +198,7 @@ def encode_with_progress(generators, already_encoded, estimate, engine, settings
     bar = tqdm(total=todo, desc="Encoding frames", unit="frame", disable=not settings.progress)
     warming = []
 
-    def update(done, _known=None):
+    def update(done):
         if not warming:
             warming.append(warm_up_clustering(settings.algorithm))
         bar.total = max(bar.total, done)
