@@ -81,6 +81,9 @@ class WorkerDied(RuntimeError):
     pass
 
 
+FINISHED = "finished"  # a worker's last message
+
+
 class FacePipeline:
     """Runs the graph: its root in this process, the rest in `workers` processes (in this one if 1).
 
@@ -109,13 +112,18 @@ class FacePipeline:
                    for _ in range(self.workers)]
         for worker in workers:
             worker.start()
-        outcomes = []
+        outcomes, finished = [], []
 
         def collect(wait=0.0):
+            """Take what the workers sent back: lists of outcomes, and FINISHED once each."""
             try:
-                outcomes.extend(outbox.get(timeout=wait) if wait else outbox.get_nowait())
+                message = outbox.get(timeout=wait) if wait else outbox.get_nowait()
                 while True:
-                    outcomes.extend(outbox.get_nowait())
+                    if message == FINISHED:
+                        finished.append(message)
+                    else:
+                        outcomes.extend(message)
+                    message = outbox.get_nowait()
             except queue.Empty:
                 pass
             progress(len(outcomes))
@@ -136,9 +144,14 @@ class FacePipeline:
                 collect()
             for _ in workers:
                 put(None)
-            while any(w.is_alive() for w in workers):
-                collect(wait=0.2)
-            collect()
+            while len(finished) < len(workers):
+                collect(wait=0.5)
+                if len(finished) < len(workers) and not all(w.is_alive() for w in workers):
+                    collect()  # a worker that ended normally has sent all it had
+                    if len(finished) < len(workers):
+                        break
+            for worker in workers:
+                worker.join(timeout=5)
             failed = [w.exitcode for w in workers if w.exitcode != 0]
             if failed:
                 raise WorkerDied(f"a worker process ended with exit code {failed[0]}")
@@ -164,6 +177,7 @@ def _work(runner, inbox, outbox):
             break
         outbox.put(runner.run_one(item))
     outbox.put(runner.finish())
+    outbox.put(FINISHED)
     outbox.close()
     outbox.join_thread()  # the outcomes reach the main process before this worker exits
 
