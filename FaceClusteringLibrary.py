@@ -11,7 +11,8 @@ from facecluster.datastore import PicklesListCollator, load_pickle
 from facecluster.frames import Frame, FramesGenerator
 from facecluster.pipeline import DatastoreManager, FaceEncoder, FacePipeline, FramesProvider
 from facecluster.portraits import FaceImageGenerator
-from facecluster.run import Settings, run
+from facecluster.run import run
+from facecluster.settings import Settings
 from facecluster.yolo import YoloBox
 
 __all__ = [

@@ -63,31 +63,31 @@ def _cluster_options(parser, default):
     from .people import FEATURES
 
     group = parser.add_argument_group("clustering")
-    group.add_argument("--algorithm", choices=ALGORITHMS, default=default.algorithm,
+    group.add_argument("--algorithm", choices=ALGORITHMS, default=default.clustering.algorithm,
                        help="how faces are grouped into people: "
                             + "; ".join(f"{name}: {a.summary}" for name, a in ALGORITHMS.items())
                             + " (default: %(default)s)")
-    group.add_argument("--eps", type=_positive(float), default=default.eps,
+    group.add_argument("--eps", type=_positive(float), default=default.clustering.eps,
                        help="largest encoding distance at which two faces count as one person, on the encoder's "
                             "scale (default: the encoder's own, "
                             + ", ".join(f"{name} {e.same_person}" for name, e in ENCODERS.items()) + ")")
-    group.add_argument("--min-samples", type=_bounded(int, 1), default=default.min_samples,
+    group.add_argument("--min-samples", type=_bounded(int, 1), default=default.clustering.min_samples,
                        help="faces a person needs to get a folder; for dbscan, faces within --eps (itself included) "
                             "a face needs to start one (default: %(default)s)")
-    group.add_argument("--people", type=_bounded(int, 1), default=default.people,
+    group.add_argument("--people", type=_bounded(int, 1), default=default.clustering.people,
                        help="the number of people, if known (for kmeans and gmm)")
-    group.add_argument("--pca", type=_bounded(int, 1, 128), default=default.pca, metavar="N",
+    group.add_argument("--pca", type=_bounded(int, 1, 128), default=default.clustering.pca, metavar="N",
                        help="reduce features to N dimensions before clustering (default: keep all)")
-    group.add_argument("--features", choices=FEATURES, default=default.features,
+    group.add_argument("--features", choices=FEATURES, default=default.clustering.features,
                        help="cluster on the encoder's encodings or on dlib's normalized 68-landmark shapes (default: %(default)s)")
     group.add_argument("--no-tracks", dest="tracks", action="store_false",
                        help="cluster every face on its own instead of following faces from one sampled frame to the next")
-    group.add_argument("--min-face", type=_bounded(int, 0), default=default.min_face, metavar="PIXELS",
+    group.add_argument("--min-face", type=_bounded(int, 0), default=default.clustering.min_face, metavar="PIXELS",
                        help="keep faces smaller than this out of clustering, in LowQuality/ (default: %(default)s, off)")
-    group.add_argument("--min-sharpness", type=_bounded(float, 0), default=default.min_sharpness,
+    group.add_argument("--min-sharpness", type=_bounded(float, 0), default=default.clustering.min_sharpness,
                        help="keep faces whose variance of the Laplacian is below this out of clustering, in "
                             "LowQuality/ (default: %(default)s, off)")
-    group.add_argument("--jobs", type=_jobs, default=default.jobs,
+    group.add_argument("--jobs", type=_jobs, default=default.clustering.jobs,
                        help="parallel jobs for clustering, -1 for all cores (default: %(default)s)")
 
 
@@ -106,28 +106,28 @@ def run_parser(default):
     parser.add_argument("inputs", nargs="*", metavar="FOOTAGE",
                         help="videos, images or folders of images (default: Footage.mp4)")
     _workdir_option(parser, default)
-    parser.add_argument("--every", type=_positive(float, unit="s"), default=default.every, metavar="SECONDS",
+    parser.add_argument("--every", type=_positive(float, unit="s"), default=default.sampling.every, metavar="SECONDS",
                         help="sample one frame per this many seconds of video, e.g. 1 or 0.5s (default: %(default)s)")
-    parser.add_argument("--max-width", type=_bounded(int, 16), default=default.max_width,
+    parser.add_argument("--max-width", type=_bounded(int, 16), default=default.sampling.max_width,
                         help="frames are shrunk, aspect kept, to at most this width (default: %(default)s)")
-    parser.add_argument("--max-height", type=_bounded(int, 16), default=default.max_height,
+    parser.add_argument("--max-height", type=_bounded(int, 16), default=default.sampling.max_height,
                         help="... and at most this height (default: %(default)s)")
-    parser.add_argument("--workers", type=_bounded(int, 1, 256), default=default.workers,
+    parser.add_argument("--workers", type=_bounded(int, 1, 256), default=default.encoding.workers,
                         help="processes that detect and encode faces (default: all cores, here %(default)s)")
     from .detectors import DETECTORS
     from .encoders import ENCODERS
 
-    parser.add_argument("--detector", choices=DETECTORS, default=default.detector,
+    parser.add_argument("--detector", choices=DETECTORS, default=default.encoding.detector,
                         help="face detector: yunet is fast and finds turned, small and dim faces; hog (dlib, the "
                              "design card's) finds frontal faces; cnn (dlib) finds more than hog at many times the "
                              "cost; see the README (default: %(default)s)")
-    parser.add_argument("--encoder", choices=ENCODERS, default=default.encoder,
+    parser.add_argument("--encoder", choices=ENCODERS, default=default.encoding.encoder,
                         help="face encoder: sface tells people apart best and needs --detector yunet; dlib (the "
                              "design card's) works with every detector (default: %(default)s)")
-    parser.add_argument("--models", metavar="DIR", default=default.models,
+    parser.add_argument("--models", metavar="DIR", default=default.encoding.models,
                         help="a folder with your own ONNX models, one *yunet*.onnx and one *sface*.onnx, e.g. the "
                              "float32 ones of the OpenCV model zoo (default: the ones installed with the program)")
-    parser.add_argument("--upsample", type=_bounded(int, 0, 4), default=default.upsample,
+    parser.add_argument("--upsample", type=_bounded(int, 0, 4), default=default.encoding.upsample,
                         help="times to enlarge a frame 2x before detecting: finds smaller faces, at several times "
                              "the cost (default: the detector's own, "
                             + ", ".join(f"{name} {d.default_upsample}" for name, d in DETECTORS.items()) + ")")
@@ -203,18 +203,15 @@ def default_inputs():
     return ["Footage.mp4"]
 
 
-def _settings(args, default):
-    from dataclasses import fields, replace
-
-    names = {f.name for f in fields(default)}
-    settings = replace(default, **{k: v for k, v in vars(args).items() if k in names})
+def _settings(args):
     from .clustering import ALGORITHMS
-
     from .encoders import combination_problem
+    from .settings import Settings
 
-    if ALGORITHMS[settings.algorithm].needs_people and settings.people is None:
-        _refuse(f"--algorithm {settings.algorithm} needs the number of people, --people K")
-    problem = combination_problem(settings.detector, settings.encoder)
+    settings = Settings.from_flags(**vars(args))
+    if ALGORITHMS[settings.clustering.algorithm].needs_people and settings.clustering.people is None:
+        _refuse(f"--algorithm {settings.clustering.algorithm} needs the number of people, --people K")
+    problem = combination_problem(settings.encoding.detector, settings.encoding.encoder)
     if problem:
         _refuse(problem.rstrip("."))
     return settings
@@ -227,7 +224,7 @@ def _refuse(sentence):
 
 
 def main(argv=None):
-    from .run import Settings
+    from .settings import Settings
 
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv and argv[0] in ("cluster", "evaluate", "export") else None
@@ -237,7 +234,7 @@ def main(argv=None):
             from .run import recluster
 
             args = cluster_parser(default).parse_args(argv[1:])
-            return recluster(_settings(args, default), suggest_eps=args.suggest_eps)
+            return recluster(_settings(args), suggest_eps=args.suggest_eps)
         if command == "evaluate":
             from .evaluate import evaluate_run
 
@@ -256,7 +253,7 @@ def main(argv=None):
         from .run import run
 
         args = run_parser(default).parse_args(argv)
-        return run(args.inputs or default_inputs(), _settings(args, default))
+        return run(args.inputs or default_inputs(), _settings(args))
     except UserError as error:
         print(error, file=sys.stderr)
         return 1

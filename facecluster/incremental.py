@@ -44,7 +44,7 @@ def add_new_faces(table, settings, progress=True):
             anchor_folders.append((folder, int(row["cluster"])))
     new_tracks = link_tracks(table, encoder_of(table).track_distance)
     tracks = list(range(len(anchors))) + [len(anchors) + new_tracks[i] for i in new]
-    assignment = assign_people(table.take(anchors + new), settings, tracks=tracks)
+    assignment = assign_people(table.take(anchors + new), settings.clustering, workdir, tracks=tracks)
     anchored = len(anchors)
 
     votes = {}

@@ -22,9 +22,9 @@ def encoder_of(table):
     return ENCODERS[table.encoder]
 
 
-def eps_of(table, settings):
+def eps_of(table, clustering):
     """The clustering threshold: the user's --eps, else the encoder's measured same-person distance."""
-    return settings.eps if settings.eps is not None else encoder_of(table).same_person
+    return clustering.eps if clustering.eps is not None else encoder_of(table).same_person
 
 
 @dataclass
@@ -73,21 +73,23 @@ def landmarks_of(table, workdir="."):
     return found
 
 
-def assign_people(table, settings, tracks=None):
-    """Cluster the faces of a FaceTable as `settings` (a run.Settings) asks.
+def assign_people(table, clustering, workdir=".", tracks=None):
+    """Cluster the faces of a FaceTable as `clustering` (settings.ClusteringSettings) asks.
 
+    workdir: where the frames are (read only for --features landmarks).
     tracks: a track id per face, when the caller has linked them itself.
     """
-    rejected = quality_problems(table, settings.min_face, settings.min_sharpness)
-    if not settings.tracks:
+    rejected = quality_problems(table, clustering.min_face, clustering.min_sharpness)
+    if not clustering.tracks:
         tracks = list(range(len(table)))
     elif tracks is None:
         tracks = link_tracks(table, encoder_of(table).track_distance)
     keep = np.array([not reason for reason in rejected], dtype=bool)
-    features = face_features(table, settings.features, settings.workdir)
+    features = face_features(table, clustering.features, workdir)
     clusters = np.full(len(table), UNCLUSTERED, dtype=int)
     if keep.any():
         clusters[keep] = FaceClusterUtility(
-            settings.algorithm, eps_of(table, settings), settings.min_samples, settings.people, settings.pca, settings.jobs
+            clustering.algorithm, eps_of(table, clustering), clustering.min_samples, clustering.people, clustering.pca,
+            clustering.jobs
         ).cluster(features[keep], frames=table.frame[keep], tracks=np.array(tracks)[keep])
     return Assignment(clusters, tracks, rejected, features)

@@ -5,16 +5,14 @@ import hashlib
 import os
 import sys
 import threading
-from dataclasses import dataclass, replace
-from typing import Optional
+from dataclasses import asdict, replace
 
 import numpy as np
 from tqdm import tqdm
 
-from .clustering import ALGORITHMS, DEFAULT_ALGORITHM, UNCLUSTERED, silhouette
+from .clustering import ALGORITHMS, UNCLUSTERED, silhouette
 from .datastore import PicklesListCollator, check_settings, encoded_frame_ids, load_collated
 from .errors import UserError
-from .faces import DEFAULT_DETECTOR, DEFAULT_ENCODER, FaceEngine
 from .frames import FramesGenerator, list_images, source_names, write_index
 from .incremental import add_new_faces
 from .people import assign_people, encoder_of
@@ -25,55 +23,20 @@ from .workfolder import WorkFolder
 from .words import plural
 
 
-@dataclass
-class Settings:
-    """Every knob of a run, named as on the command line."""
-
-    workdir: str = "."
-    every: float = 1.0
-    max_width: int = 700
-    max_height: int = 500
-    detector: str = DEFAULT_DETECTOR
-    encoder: str = DEFAULT_ENCODER
-    upsample: Optional[int] = None  # None: the detector's own default
-    models: Optional[str] = None  # a folder of the user's ONNX models; None: the installed ones
-    workers: int = os.cpu_count() or 1
-    algorithm: str = DEFAULT_ALGORITHM
-    eps: Optional[float] = None  # None: the encoder's own same-person threshold
-    min_samples: int = 2
-    people: Optional[int] = None
-    pca: Optional[int] = None
-    features: str = "encodings"
-    tracks: bool = True
-    min_face: int = 0
-    min_sharpness: float = 0.0
-    jobs: int = -1
-    fresh: bool = False
-    force: bool = False
-    progress: bool = True
-
-    def engine(self):
-        """The loaded face engine these settings ask for (a missing model or bad combination: one sentence)."""
-        return FaceEngine(self.detector, self.encoder, self.upsample, self.models).load()
-
-    def sampling_settings(self):
-        return {"every": self.every, "max_width": self.max_width, "max_height": self.max_height}
-
-
 def run(sources, settings):
     """Run every stage on `sources`; return the process exit code (0, or 1 if some input was only partly usable)."""
     workdir = settings.workdir
     folder = WorkFolder(workdir)
     folder.prepare()
     generators = [
-        FramesGenerator(source, name, workdir, settings.every, settings.max_width, settings.max_height)
+        FramesGenerator(source, name, workdir, **asdict(settings.sampling))
         for source, name in zip(sources, source_names(sources))
     ]
     estimate = sum(generator.probe() for generator in generators)
-    engine = settings.engine()
+    engine = settings.encoding.engine()
     if settings.fresh:
         folder.forget_encodings()
-    check_settings(workdir, dict(settings.sampling_settings(), **engine.settings(),
+    check_settings(workdir, dict(asdict(settings.sampling), **engine.settings(),
                                  sources={g.name: fingerprint(g.source) for g in generators}))
     already_encoded = encoded_frame_ids(workdir)
 
@@ -136,7 +99,7 @@ def cluster_and_write(table, settings, problems=()):
     if os.path.exists(clustered) and is_edited(clustered) and not settings.force:
         print(add_new_faces(table, settings, settings.progress))
         return report(problems)
-    assignment = assign_people(table, settings)
+    assignment = assign_people(table, settings.clustering, settings.workdir)
     unclustered = sum(1 for c, r in zip(assignment.clusters.tolist(), assignment.rejected) if c == UNCLUSTERED and not r)
     rejected = sum(1 for r in assignment.rejected if r)
     print(f"Found {plural(len(table), 'face')} in {plural(len(table.frames), 'frame')}: "
@@ -154,11 +117,12 @@ def print_eps_table(table, settings):
     """--suggest-eps: how people found and unclustered faces change with eps, over the encoder's range."""
     encoder = encoder_of(table)
     low, high = encoder.eps_range
-    print(f"{plural(len(table), 'face')}, --encoder {encoder.name}, --algorithm {settings.algorithm}, "
-          f"--min-samples {settings.min_samples} (default eps {encoder.same_person})")
+    clustering = settings.clustering
+    print(f"{plural(len(table), 'face')}, --encoder {encoder.name}, --algorithm {clustering.algorithm}, "
+          f"--min-samples {clustering.min_samples} (default eps {encoder.same_person})")
     print("eps   people  unclustered")
     for eps in np.arange(low, high + 0.001, 0.05):
-        assignment = assign_people(table, replace(settings, eps=round(float(eps), 2)))
+        assignment = assign_people(table, replace(clustering, eps=round(float(eps), 2)), settings.workdir)
         share = float((assignment.clusters == UNCLUSTERED).mean()) if len(table) else 0.0
         print(f"{eps:4.2f}  {assignment.people:6d}  {share:10.1%}")
 
@@ -200,13 +164,13 @@ def encode_with_progress(generators, already_encoded, estimate, engine, settings
 
     def update(done):
         if not warming:
-            warming.append(warm_up_clustering(settings.algorithm))
+            warming.append(warm_up_clustering(settings.clustering.algorithm))
         bar.total = max(bar.total, done)
         bar.update(done - bar.n)
 
     try:
         return encode_frames(
-            generators, settings.workdir, already_encoded, engine, settings.workers, update
+            generators, settings.workdir, already_encoded, engine, settings.encoding.workers, update
         )
     except WorkerDied as error:
         raise UserError(f"Encoding stopped because {error}; the frames encoded so far are kept and a rerun resumes.") from None
