@@ -6,14 +6,19 @@
 Each lives in its own module under facecluster/; see facecluster/__init__.py.
 """
 
-from facecluster.clustering import FaceClusterUtility
-from facecluster.datastore import PicklesListCollator, load_pickle
-from facecluster.frames import Frame, FramesGenerator
-from facecluster.pipeline import DatastoreManager, FaceEncoder, FacePipeline, FramesProvider
-from facecluster.portraits import FaceImageGenerator
+from facecluster.clustering.algorithms import FaceClusterUtility
+from facecluster.common.yolo import YoloBox
+from facecluster.encoding.datastore import PicklesListCollator, load_pickle
+from facecluster.encoding.pipeline import (
+    DatastoreManager,
+    FaceEncoder,
+    FacePipeline,
+    FramesProvider,
+)
+from facecluster.output.portraits import FaceImageGenerator
 from facecluster.run import run
+from facecluster.sampling.frames import Frame, FramesGenerator
 from facecluster.settings import Settings
-from facecluster.yolo import YoloBox
 
 __all__ = [
     "Frame", "FramesGenerator", "FramesProvider", "FaceEncoder", "DatastoreManager", "FacePipeline",

@@ -17,9 +17,9 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from facecluster.clustering import FaceClusterUtility  # noqa: E402
-from facecluster.datastore import load_collated  # noqa: E402
-from facecluster.people import encoder_of  # noqa: E402
+from facecluster.clustering.algorithms import FaceClusterUtility  # noqa: E402
+from facecluster.clustering.people import encoder_of  # noqa: E402
+from facecluster.encoding.datastore import load_collated  # noqa: E402
 
 
 def main(workdir, count=100_000):

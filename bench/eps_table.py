@@ -15,10 +15,10 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from facecluster.clustering import FaceClusterUtility  # noqa: E402
-from facecluster.datastore import load_collated  # noqa: E402
-from facecluster.workfolder import WorkFolder  # noqa: E402
-from facecluster.evaluate import pairwise_score  # noqa: E402
+from facecluster.clustering.algorithms import FaceClusterUtility  # noqa: E402
+from facecluster.common.workfolder import WorkFolder  # noqa: E402
+from facecluster.encoding.datastore import load_collated  # noqa: E402
+from facecluster.review.evaluate import pairwise_score  # noqa: E402
 
 
 def main(workdir, *eps_values):

@@ -34,8 +34,8 @@ import cv2
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 sys.path.insert(0, str(ROOT))
-from facecluster.faces import FaceEngine  # noqa: E402
-from facecluster.frames import FramesGenerator, fit_within  # noqa: E402
+from facecluster.encoding.faces import FaceEngine  # noqa: E402
+from facecluster.sampling.frames import FramesGenerator, fit_within  # noqa: E402
 from tools.scenes import Appearance, make_sprite, render_video  # noqa: E402
 
 
@@ -122,7 +122,7 @@ def baseline(video, out, workers):
 
 def compare_detectors(frame_paths):
     """Seconds per frame and faces found by each detector setting, one worker."""
-    from facecluster.detectors import make_detector
+    from facecluster.encoding.detectors import make_detector
 
     images = [cv2.imread(str(p)) for p in frame_paths]
     for name, upsample in (("yunet", 0), ("hog", 0), ("hog", 1), ("cnn", 0), ("cnn", 1)):
@@ -135,7 +135,7 @@ def compare_detectors(frame_paths):
 
 def pipeline_stage(video, workdir, workers):
     """The pipeline's frames-and-encodings stage with the default engine, in this process."""
-    from facecluster.pipeline import encode_frames
+    from facecluster.encoding.pipeline import encode_frames
 
     engine = FaceEngine().load()
     frames, _ = encode_frames([FramesGenerator(str(video), "stage", str(workdir))], str(workdir), set(), engine, workers)

@@ -1,14 +1,27 @@
 """Turn raw footage into folders of face portraits grouped by person.
 
-The stages, in the order a run goes through them:
+The card's stages, in the order a run goes through them (run.py wires them together for main.py):
 
-    frames.py      FramesGenerator: one resized frame per second of video
-    pipeline.py    FramesProvider -> FaceEncoder -> DatastoreManager (pyPiper)
-    faces.py       the face engine each worker runs: a detector (detectors.py) and an encoder (encoders.py)
-    datastore.py   per-frame pickles, the restricted unpickler, PicklesListCollator
-    clustering.py  FaceClusterUtility (DBSCAN)
-    portraits.py   FaceImageGenerator: portraits, YOLO annotations, montages, faces.csv
-    run.py         the whole job, wired together for main.py
+    sampling/frames.py          1  FramesGenerator: one resized frame per second of video
+    encoding/                   2  the pyPiper graph FramesProvider -> FaceEncoder -> DatastoreManager
+        pipeline.py                 the graph and its worker processes (pyPiper's internals: pypiper_adapter.py)
+        faces.py                    the face engine each worker runs: a detector and an encoder
+        detectors.py, encoders.py   the choices of --detector and --encoder; models.py finds their files
+        datastore.py            3  per-frame pickles, the restricted unpickler, PicklesListCollator
+    clustering/                 4  FaceClusterUtility (algorithms.py), tracks.py, people.py (quality gate, tracks,
+                                   the encoder's thresholds)
+    output/portraits.py         5  FaceImageGenerator: portraits, YOLO annotations, montages
+    output/clustered.py            the ClusteredFaces/ layout: written, and read back after a person's edits
+
+The person's side, after a run:
+
+    review/page.py                 ClusteredFaces/index.html
+    review/incremental.py          new footage joins a folder a person has edited
+    review/evaluate.py             `main.py evaluate`: scores against known identities
+    export/                        `main.py export`: a YOLO dataset (one module per format)
+
+Shared by all: common/ (FaceTable, box geometry, the work folder's paths, manifests, files, the one
+user-facing exception). settings.py: a run's settings, one group per stage.
 """
 
 import os as _os

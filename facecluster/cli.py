@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from .errors import UserError
+from .common.errors import UserError
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,9 +58,9 @@ def _workdir_option(parser, default):
 
 
 def _cluster_options(parser, default):
-    from .clustering import ALGORITHMS
-    from .encoders import ENCODERS
-    from .people import FEATURES
+    from .clustering.algorithms import ALGORITHMS
+    from .clustering.people import FEATURES
+    from .encoding.encoders import ENCODERS
 
     group = parser.add_argument_group("clustering")
     group.add_argument("--algorithm", choices=ALGORITHMS, default=default.clustering.algorithm,
@@ -114,8 +114,8 @@ def run_parser(default):
                         help="... and at most this height (default: %(default)s)")
     parser.add_argument("--workers", type=_bounded(int, 1, 256), default=default.encoding.workers,
                         help="processes that detect and encode faces (default: all cores, here %(default)s)")
-    from .detectors import DETECTORS
-    from .encoders import ENCODERS
+    from .encoding.detectors import DETECTORS
+    from .encoding.encoders import ENCODERS
 
     parser.add_argument("--detector", choices=DETECTORS, default=default.encoding.detector,
                         help="face detector: yunet is fast and finds turned, small and dim faces; hog (dlib, the "
@@ -163,8 +163,8 @@ def evaluate_parser(default):
 
 
 def export_parser(default):
+    from .common.workfolder import CLUSTERED, DATASET
     from .export import FORMATS
-    from .workfolder import CLUSTERED, DATASET
 
     def formats(text):
         chosen = [f.strip() for f in text.split(",") if f.strip()]
@@ -204,8 +204,8 @@ def default_inputs():
 
 
 def _settings(args):
-    from .clustering import ALGORITHMS
-    from .encoders import combination_problem
+    from .clustering.algorithms import ALGORITHMS
+    from .encoding.encoders import combination_problem
     from .settings import Settings
 
     settings = Settings.from_flags(**vars(args))
@@ -236,13 +236,13 @@ def main(argv=None):
             args = cluster_parser(default).parse_args(argv[1:])
             return recluster(_settings(args), suggest_eps=args.suggest_eps)
         if command == "evaluate":
-            from .evaluate import evaluate_run
+            from .review.evaluate import evaluate_run
 
             args = evaluate_parser(default).parse_args(argv[1:])
             return evaluate_run(args.workdir, args.truth, args.json)
         if command == "export":
             from .export import export
-            from .review import write_review_page
+            from .review.page import write_review_page
 
             args = export_parser(default).parse_args(argv[1:])
             for line in export(args.workdir, args.clustered, args.out, args.val, args.include_unnamed, args.formats,

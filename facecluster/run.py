@@ -1,7 +1,7 @@
 """The whole job: footage in, ClusteredFaces/ out. main.py parses flags and calls `run`."""
 
-import importlib
 import hashlib
+import importlib
 import os
 import sys
 import threading
@@ -10,17 +10,22 @@ from dataclasses import asdict, replace
 import numpy as np
 from tqdm import tqdm
 
-from .clustering import ALGORITHMS, UNCLUSTERED, silhouette
-from .datastore import PicklesListCollator, check_settings, encoded_frame_ids, load_collated
-from .errors import UserError
-from .frames import FramesGenerator, list_images, source_names, write_index
-from .incremental import add_new_faces
-from .people import assign_people, encoder_of
-from .pipeline import WorkerDied, encode_frames
-from .clustered import check_replaceable, is_edited
-from .portraits import FaceImageGenerator
-from .workfolder import WorkFolder
-from .words import plural
+from .clustering.algorithms import ALGORITHMS, UNCLUSTERED, silhouette
+from .clustering.people import assign_people, encoder_of
+from .common.errors import UserError
+from .common.words import plural
+from .common.workfolder import WorkFolder
+from .encoding.datastore import (
+    PicklesListCollator,
+    check_settings,
+    encoded_frame_ids,
+    load_collated,
+)
+from .encoding.pipeline import WorkerDied, encode_frames
+from .output.clustered import check_replaceable, is_edited
+from .output.portraits import FaceImageGenerator
+from .review.incremental import add_new_faces
+from .sampling.frames import FramesGenerator, list_images, source_names, write_index
 
 
 def run(sources, settings):

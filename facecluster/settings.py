@@ -4,8 +4,8 @@ import os
 from dataclasses import dataclass, field, fields
 from typing import Optional
 
-from .clustering import DEFAULT_ALGORITHM
-from .faces import DEFAULT_DETECTOR, DEFAULT_ENCODER, FaceEngine
+from .clustering.algorithms import DEFAULT_ALGORITHM
+from .encoding.faces import DEFAULT_DETECTOR, DEFAULT_ENCODER, FaceEngine
 
 
 @dataclass
@@ -34,7 +34,7 @@ class EncodingSettings:
 
 @dataclass
 class ClusteringSettings:
-    """Stage 4: how faces become people (people.py, clustering.py)."""
+    """Stage 4: how faces become people (clustering/)."""
 
     algorithm: str = DEFAULT_ALGORITHM
     eps: Optional[float] = None  # None: the encoder's own same-person threshold

@@ -4,7 +4,6 @@ import pickle
 import shutil
 
 import pytest
-
 from conftest import read_csv, run_main
 
 

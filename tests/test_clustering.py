@@ -6,8 +6,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
 from conftest import finished_run, read_csv, run_main, truth_person
+
 from tools.scenes import truth_json
 
 ALGORITHMS = [["dbscan"], ["chinese-whispers"], ["agglomerative"], ["kmeans", "--people", "3"], ["gmm", "--people", "3"]]
@@ -129,8 +129,11 @@ def test_chunked_dbscan_for_long_footage_gives_dbscans_labels(photos_run, people
     """eps_components (used above 20,000 faces) against scikit-learn's DBSCAN on real encodings."""
     from sklearn.cluster import DBSCAN
 
-    from facecluster.clustering import eps_components, renumber_by_first_appearance
-    from facecluster.datastore import load_collated
+    from facecluster.clustering.algorithms import (
+        eps_components,
+        renumber_by_first_appearance,
+    )
+    from facecluster.encoding.datastore import load_collated
 
     for workdir in (photos_run, people_run[0]):
         encodings = load_collated(workdir / "encodings.pickle").encodings
@@ -167,8 +170,8 @@ def test_silhouette_is_scikit_learns_without_importing_it(photos_run):
     """The numpy silhouette (clustering.silhouette) on real encodings, against scikit-learn's."""
     from sklearn.metrics import silhouette_score
 
-    from facecluster.clustering import silhouette
-    from facecluster.datastore import load_collated
+    from facecluster.clustering.algorithms import silhouette
+    from facecluster.encoding.datastore import load_collated
 
     encodings = load_collated(photos_run / "encodings.pickle").encodings
     labels = np.array([int(r["cluster"]) for r in read_csv(photos_run / "ClusteredFaces" / "faces.csv")])
@@ -182,8 +185,8 @@ def test_chinese_whispers_for_long_footage_gives_dlibs_labels(fixtures, tmp_path
     """chinese_whispers_sparse (used above 20,000 faces) against dlib's own clustering on real encodings."""
     import dlib
 
-    from facecluster.clustering import chinese_whispers_sparse
-    from facecluster.datastore import load_collated
+    from facecluster.clustering.algorithms import chinese_whispers_sparse
+    from facecluster.encoding.datastore import load_collated
 
     run = tmp_path / "run"
     assert run_main([fixtures / "faces", fixtures / "group", "--workdir", run], cwd=tmp_path).returncode == 0

@@ -7,7 +7,6 @@ import shutil
 
 import pytest
 import yaml
-
 from conftest import read_csv, run_main, truth_person
 
 

@@ -6,10 +6,10 @@ import cv2
 import face_recognition
 import numpy as np
 import pytest
-
 from conftest import read_csv, run_main
-from facecluster.faces import FaceEngine
-from facecluster.frames import fit_within
+
+from facecluster.encoding.faces import FaceEngine
+from facecluster.sampling.frames import fit_within
 
 
 def as_frame(image):
@@ -98,7 +98,7 @@ def test_sface_without_yunet_is_refused_in_one_sentence(tmp_path, fixtures):
     (b"not an onnx model", "is not an SFace model OpenCV can load"),
 ])
 def test_a_missing_or_corrupt_model_is_named_in_one_sentence(tmp_path, fixtures, content, sentence):
-    from facecluster.models import onnx_model_path
+    from facecluster.encoding.models import onnx_model_path
 
     models = tmp_path / "models"
     models.mkdir()
@@ -112,7 +112,7 @@ def test_a_missing_or_corrupt_model_is_named_in_one_sentence(tmp_path, fixtures,
 
 
 def test_your_own_models_folder_is_used_and_recorded(tmp_path, fixtures):
-    from facecluster.models import onnx_model_path
+    from facecluster.encoding.models import onnx_model_path
 
     models = tmp_path / "models"
     models.mkdir()

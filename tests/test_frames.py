@@ -2,9 +2,9 @@
 
 import cv2
 import pytest
-
 from conftest import read_csv, run_main
-from facecluster.frames import FramesGenerator, fit_within, write_index
+
+from facecluster.sampling.frames import FramesGenerator, fit_within, write_index
 from tools.scenes import NTSC_FPS, read_marker, render_video
 
 MARKER_BLOCK = 16  # pixels per bit in the 1280x720 source

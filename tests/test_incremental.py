@@ -4,7 +4,6 @@ import hashlib
 
 import cv2
 import pytest
-
 from conftest import read_csv, run_main, truth_person
 
 CUT = 735  # first frame of the second half: 24.5 s at 29.97 fps, between two segments

@@ -6,13 +6,13 @@ import pickle
 import cv2
 import numpy as np
 import pytest
-
 from conftest import PEOPLE, iou, read_csv, truth_person
-from facecluster.datastore import load_collated, load_pickle
-from facecluster.errors import UserError
-from facecluster.evaluate import pairwise_score
-from facecluster.faces import FaceEngine
-from facecluster.yolo import YoloBox
+
+from facecluster.common.errors import UserError
+from facecluster.common.yolo import YoloBox
+from facecluster.encoding.datastore import load_collated, load_pickle
+from facecluster.encoding.faces import FaceEngine
+from facecluster.review.evaluate import pairwise_score
 
 
 @pytest.fixture(scope="module")

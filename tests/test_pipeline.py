@@ -3,11 +3,11 @@
 import shutil
 
 import pytest
-from pyPiper import Node
-
 from conftest import read_csv, run_main
-from facecluster.pypiper_adapter import GraphRunner, check_compatible
+from pyPiper import Node
 from test_bad_input import assert_one_sentence
+
+from facecluster.encoding.pypiper_adapter import GraphRunner, check_compatible
 
 
 class Count(Node):

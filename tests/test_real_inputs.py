@@ -3,9 +3,9 @@
 from collections import Counter
 
 import pytest
-
 from conftest import read_csv, run_main
-from facecluster.evaluate import pairwise_score
+
+from facecluster.review.evaluate import pairwise_score
 
 
 def test_real_clip_runs_end_to_end(fixtures, tmp_path):

@@ -6,14 +6,20 @@ import cv2
 import numpy as np
 import pytest
 
-from facecluster import boxes
-from facecluster.datastore import FRAME_FORMAT, PicklesListCollator, frame_record, load_collated, save_pickle
-from facecluster.errors import UserError
-from facecluster.faces import FaceEngine
-from facecluster.frames import Frame
-from facecluster.table import FaceTable
-from facecluster.workfolder import WorkFolder
-from facecluster.yolo import YoloBox, yolo_box
+from facecluster.common import boxes
+from facecluster.common.errors import UserError
+from facecluster.common.table import FaceTable
+from facecluster.common.workfolder import WorkFolder
+from facecluster.common.yolo import YoloBox, yolo_box
+from facecluster.encoding.datastore import (
+    FRAME_FORMAT,
+    PicklesListCollator,
+    frame_record,
+    load_collated,
+    save_pickle,
+)
+from facecluster.encoding.faces import FaceEngine
+from facecluster.sampling.frames import Frame
 
 
 def frame(n, video="clip.mp4"):

@@ -4,7 +4,6 @@ import os
 import shutil
 
 import pytest
-
 from conftest import read_csv, run_main
 from test_bad_input import assert_one_sentence
 

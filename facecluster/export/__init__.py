@@ -9,12 +9,12 @@
 
 import os
 
-from ..clustered import read_labels, row_box
-from ..errors import UserError
-from ..frames import read_index
-from ..words import plural
-from ..workfolder import CLUSTERED, DATASET, FRAMES, WorkFolder
-from ..yolo import yolo_box
+from ..common.errors import UserError
+from ..common.words import plural
+from ..common.workfolder import CLUSTERED, DATASET, FRAMES, WorkFolder
+from ..common.yolo import yolo_box
+from ..output.clustered import read_labels, row_box
+from ..sampling.frames import read_index
 from . import darknet, dataset, ultralytics
 from .select import select
 from .split import split_blocks

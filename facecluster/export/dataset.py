@@ -9,9 +9,9 @@ manifest that leads outside the folder is never touched.
 import os
 import shutil
 
-from .. import manifest
-from ..errors import UserError
-from ..files import atomic_path, write_text
+from ..common import manifest
+from ..common.errors import UserError
+from ..common.files import atomic_path, digest, write_text
 
 MANIFEST = ".export-manifest.json"
 
@@ -52,7 +52,7 @@ def write(out, identity, wanted, owned):
                 shutil.copyfile(content, temporary)
         else:
             write_text(target, content)
-        written[relative] = manifest.digest(target)
+        written[relative] = digest(target)
     for relative in sorted(set(owned) - set(wanted)):
         if manifest.still_ours(out, relative, owned[relative]):  # inside `out`, and still what we wrote
             os.unlink(manifest.inside(out, relative))

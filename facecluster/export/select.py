@@ -3,7 +3,7 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from ..clustered import is_named, is_person_folder
+from ..output.clustered import is_named, is_person_folder
 
 UNKNOWN = "unknown_face"
 

@@ -10,15 +10,24 @@ New faces that cluster only with each other get new Face_<n> folders.
 import os
 from collections import Counter
 
-from .clustered import (
-    LOW_QUALITY_FOLDER, PORTRAIT, UNCLUSTERED_FOLDER, face_row, is_person_folder, numbered_folders, person_folder,
-    portrait_path, read_labels, row_box, write_faces,
+from ..clustering.algorithms import UNCLUSTERED
+from ..clustering.people import assign_people, encoder_of
+from ..clustering.tracks import link_tracks
+from ..common.workfolder import WorkFolder
+from ..output.clustered import (
+    LOW_QUALITY_FOLDER,
+    PORTRAIT,
+    UNCLUSTERED_FOLDER,
+    face_row,
+    is_person_folder,
+    numbered_folders,
+    person_folder,
+    portrait_path,
+    read_labels,
+    row_box,
+    write_faces,
 )
-from .clustering import UNCLUSTERED
-from .people import assign_people, encoder_of
-from .portraits import FaceImageGenerator
-from .tracks import link_tracks
-from .workfolder import WorkFolder
+from ..output.portraits import FaceImageGenerator
 
 
 def add_new_faces(table, settings, progress=True):

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .frames import Frame
+from ..sampling.frames import Frame
 
 FORMAT = "facecluster.encodings/2"
 LEGACY_FORMAT = "facecluster.encodings/1"  # one dict per face; read, never written

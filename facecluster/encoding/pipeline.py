@@ -18,9 +18,9 @@ from itertools import chain
 import cv2
 from pyPiper import Node
 
+from ..common.workfolder import WorkFolder
 from .datastore import frame_record, save_pickle
 from .pypiper_adapter import GraphRunner
-from .workfolder import WorkFolder
 
 
 class FramesProvider(Node):

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 
 import cv2
 
-from .boxes import iou, scaled
-from .clustering import UNCLUSTERED
-from .errors import UserError
-from .files import write_text
-from .frames import read_index
-from .clustered import read_faces_csv, row_box
-from .workfolder import WorkFolder
+from ..clustering.algorithms import UNCLUSTERED
+from ..common.boxes import iou, scaled
+from ..common.errors import UserError
+from ..common.files import write_text
+from ..common.workfolder import WorkFolder
+from ..output.clustered import read_faces_csv, row_box
+from ..sampling.frames import read_index
 
 MATCH_IOU = 0.4
 UNKNOWN = object()  # a real face whose identity the truth does not give: scored with no one

@@ -14,8 +14,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
-from . import boxes
-from .errors import UserError
+from ..common import boxes
+from ..common.errors import UserError
 from .models import dlib_model_path, onnx_model_path
 
 

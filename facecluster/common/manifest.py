@@ -7,21 +7,11 @@ to). A file is still ours only if its content still has the recorded hash:
 an edit that keeps a file's size and time is still an edit.
 """
 
-import hashlib
 import json
 import os
 
 from .errors import UserError
-from .files import write_text
-
-
-def digest(path):
-    """SHA-256 of a file's content."""
-    sha = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha.update(block)
-    return sha.hexdigest()
+from .files import digest, write_text
 
 
 def listing(folder, skip=()):

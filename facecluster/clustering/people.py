@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .clustering import UNCLUSTERED, FaceClusterUtility, landmark_features
-from .encoders import ENCODERS
-from .errors import UserError
-from .faces import landmarks_68
+from ..common.errors import UserError
+from ..encoding.encoders import ENCODERS
+from ..encoding.faces import landmarks_68
+from .algorithms import UNCLUSTERED, FaceClusterUtility, landmark_features
 from .tracks import link_tracks
 
 FEATURES = ("encodings", "landmarks")

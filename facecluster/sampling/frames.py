@@ -12,9 +12,15 @@ from typing import Optional
 
 import cv2
 
-from .errors import UserError
-from .files import csv_text, read_csv_rows, remove_stale_temporaries, write_image, write_text
-from .workfolder import WorkFolder
+from ..common.errors import UserError
+from ..common.files import (
+    csv_text,
+    read_csv_rows,
+    remove_stale_temporaries,
+    write_image,
+    write_text,
+)
+from ..common.workfolder import WorkFolder
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 

@@ -2,6 +2,7 @@
 
 import contextlib
 import csv
+import hashlib
 import io
 import os
 import tempfile
@@ -24,6 +25,15 @@ def atomic_path(path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def digest(path):
+    """SHA-256 of a file's content."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()
 
 
 def write_bytes(path, data):

@@ -12,10 +12,11 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..common.errors import UserError
+from ..common.files import digest
 from .detectors import DETECTORS, make_detector
 from .encoders import ENCODERS, combination_problem, make_encoder
-from .errors import UserError
-from .models import dlib_model_path, file_digest
+from .models import dlib_model_path
 
 DEFAULT_DETECTOR = "yunet"
 DEFAULT_ENCODER = "sface"
@@ -44,7 +45,8 @@ class FaceEngine:
     def settings(self):
         """What makes two runs' encodings comparable: engine names, upsample, and the model files' digests."""
         recorded = {"detector": self.detector.name, "encoder": self.encoder.name, "upsample": self.detector.upsample}
-        models = {part.name: file_digest(part.path) for part in (self.detector, self.encoder) if hasattr(part, "path")}
+        # The model files' digests: encodings of two different models are never mixed in one work folder.
+        models = {part.name: digest(part.path) for part in (self.detector, self.encoder) if hasattr(part, "path")}
         if models:
             recorded["models"] = models
         return recorded

@@ -7,11 +7,10 @@ package itself is never imported.
 """
 
 import glob
-import hashlib
 import importlib.util
 import os
 
-from .errors import UserError
+from ..common.errors import UserError
 
 # The ONNX models, by the name the user knows them by: (file name pattern in --models DIR, bundled file).
 ONNX_MODELS = {
@@ -52,10 +51,3 @@ def onnx_model_path(name, models_dir=None):
     return path
 
 
-def file_digest(path):
-    """SHA-256 of a model file, recorded with the encodings so that two models' encodings are never mixed."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

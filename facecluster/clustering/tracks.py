@@ -9,7 +9,7 @@ middle of a track cannot send that face to another folder.
 
 import numpy as np
 
-from .boxes import overlap
+from ..common.boxes import overlap
 
 
 def link_tracks(table, max_distance):

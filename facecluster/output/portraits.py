@@ -11,12 +11,12 @@ import cv2
 from imutils import build_montages
 from tqdm import tqdm
 
-from . import boxes
+from ..common import boxes
+from ..common.errors import UserError
+from ..common.files import write_image, write_text
+from ..common.workfolder import WorkFolder
+from ..common.yolo import yolo_box
 from .clustered import write_new
-from .errors import UserError
-from .files import write_image, write_text
-from .workfolder import WorkFolder
-from .yolo import yolo_box
 
 MONTAGE_TILE = (96, 120)  # width, height of one face in a 5x5 montage
 FACE_CLASS = 0  # portraits are annotated for a one-class "face" detector

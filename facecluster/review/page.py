@@ -5,8 +5,8 @@ import os
 from collections import Counter, defaultdict
 from urllib.parse import quote
 
-from .files import write_text
-from .clustered import is_person_folder, montage_path, read_labels
+from ..common.files import write_text
+from ..output.clustered import is_person_folder, montage_path, read_labels
 
 TIMELINE_WIDTH, TIMELINE_HEIGHT = 360, 18
 

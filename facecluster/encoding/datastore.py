@@ -13,11 +13,13 @@ import pickle
 import numpy as np
 from tqdm import tqdm
 
-from .errors import UserError
-from .files import remove_stale_temporaries, write_bytes, write_text
-from .frames import Frame
-from .table import FORMAT as TABLE_FORMAT, LEGACY_FORMAT as LEGACY_TABLE_FORMAT, FaceTable
-from .workfolder import WorkFolder
+from ..common.errors import UserError
+from ..common.files import remove_stale_temporaries, write_bytes, write_text
+from ..common.table import FORMAT as TABLE_FORMAT
+from ..common.table import LEGACY_FORMAT as LEGACY_TABLE_FORMAT
+from ..common.table import FaceTable
+from ..common.workfolder import WorkFolder
+from ..sampling.frames import Frame
 
 FRAME_FORMAT = "facecluster.frame/1"
 COLLATED_FORMAT, LEGACY_COLLATED_FORMAT = TABLE_FORMAT, LEGACY_TABLE_FORMAT

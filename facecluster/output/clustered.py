@@ -4,7 +4,7 @@
     Unclustered/, LowQuality/       faces that joined no one / were kept out of clustering
     Montage/Face_<n>.jpg            up to 25 of person n's faces
     faces.csv                       one row per face; <id> is its face_id
-    classes.txt, index.html         the annotations' class; the review page (review.py)
+    classes.txt, index.html         the annotations' class; the review page (review/page.py)
     .manifest.json                  what this program wrote, by content (manifest.py)
 
 Portrait files are the person's votes: a face belongs to the folder its
@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import manifest
-from .clustering import UNCLUSTERED
-from .errors import UserError
-from .files import csv_text, read_csv_rows, write_text
+from ..clustering.algorithms import UNCLUSTERED
+from ..common import manifest
+from ..common.errors import UserError
+from ..common.files import csv_text, read_csv_rows, write_text
 
 UNCLUSTERED_FOLDER = "Unclustered"
 LOW_QUALITY_FOLDER = "LowQuality"
@@ -133,7 +133,9 @@ def write_faces(folder, table, placed, rows, montages, renderer, workdir, human_
 
 def finish(folder, human_edited):
     """Rewrite the review page and record what `folder` holds now; once a person has edited it, it stays theirs."""
-    from .review import write_review_page  # review.py reads folders through this module
+    from ..review.page import (
+        write_review_page,  # imported here: the page reads folders through this module
+    )
 
     write_review_page(folder)
     manifest.write(os.path.join(folder, MANIFEST), manifest.listing(folder, REWRITTEN), human_edited=human_edited)

@@ -15,7 +15,7 @@ from functools import cached_property
 import cv2
 import numpy as np
 
-from .errors import UserError
+from ..common.errors import UserError
 from .models import dlib_model_path, onnx_model_path
 
 
