@@ -7,10 +7,13 @@
 """
 
 import argparse
+import errno
+import math
 import os
 import sys
 
 from .common.errors import UserError
+from .common.workfolder import WorkFolder
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,6 +32,8 @@ def _bounded(kind, low=None, high=None, unit=""):
             value = kind(value_text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}number") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
         if (low is not None and value < low) or (high is not None and value > high):
             limits = {(True, True): f"from {low} to {high}", (True, False): f"at least {low}", (False, True): f"at most {high}"}
             raise argparse.ArgumentTypeError(f"{text} is out of range: it must be {limits[(low is not None, high is not None)]}")
@@ -223,39 +228,49 @@ def _refuse(sentence):
     sys.exit(2)
 
 
+def _command(command, args):
+    if command == "cluster":
+        from .run import recluster
+
+        return recluster(_settings(args), suggest_eps=args.suggest_eps)
+    if command == "evaluate":
+        from .review.evaluate import evaluate_run
+
+        return evaluate_run(args.workdir, args.truth, args.json)
+    if command == "export":
+        from .export import export
+        from .review.page import write_review_page
+
+        for line in export(args.workdir, args.clustered, args.out, args.val, args.include_unnamed, args.formats,
+                           args.negatives, args.block, args.seed):
+            print(line)
+        write_review_page(os.path.join(args.workdir, args.clustered))  # the page shows the folders' new names
+        return 0
+    from .run import run
+
+    return run(args.inputs or default_inputs(), _settings(args))
+
+
 def main(argv=None):
     from .settings import Settings
 
     argv = sys.argv[1:] if argv is None else list(argv)
     command = argv[0] if argv and argv[0] in ("cluster", "evaluate", "export") else None
     default = Settings()
+    parser = {"cluster": cluster_parser, "evaluate": evaluate_parser, "export": export_parser}.get(command, run_parser)
+    args = parser(default).parse_args(argv[1:] if command else argv)
     try:
-        if command == "cluster":
-            from .run import recluster
-
-            args = cluster_parser(default).parse_args(argv[1:])
-            return recluster(_settings(args), suggest_eps=args.suggest_eps)
-        if command == "evaluate":
-            from .review.evaluate import evaluate_run
-
-            args = evaluate_parser(default).parse_args(argv[1:])
-            return evaluate_run(args.workdir, args.truth, args.json)
-        if command == "export":
-            from .export import export
-            from .review.page import write_review_page
-
-            args = export_parser(default).parse_args(argv[1:])
-            for line in export(args.workdir, args.clustered, args.out, args.val, args.include_unnamed, args.formats,
-                               args.negatives, args.block, args.seed):
-                print(line)
-            write_review_page(os.path.join(args.workdir, args.clustered))  # the page shows the folders' new names
-            return 0
-        from .run import run
-
-        args = run_parser(default).parse_args(argv)
-        return run(args.inputs or default_inputs(), _settings(args))
+        # One command at a time per work folder; `run` makes the folder, the others need it to exist already.
+        with WorkFolder(args.workdir).lock(create=command is None):
+            return _command(command, args)
     except UserError as error:
         print(error, file=sys.stderr)
+        return 1
+    except OSError as error:  # a full disk, a folder that went away: what was finished is on disk
+        where = error.filename or args.workdir
+        what = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error)).lower()
+        print(f"Could not write {where}: {what}; what was finished before is kept in {args.workdir}, "
+              "and a rerun resumes from there.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrupted; the frames encoded so far are kept in Encodings/ and a rerun resumes from there.", file=sys.stderr)

@@ -4,7 +4,7 @@ import pickle
 import shutil
 
 import pytest
-from conftest import read_csv, run_main
+from conftest import ROOT, read_csv, run_main
 
 
 def assert_one_sentence(result, *fragments, code=1):
@@ -163,3 +163,100 @@ def test_leftovers_of_a_killed_swap_are_cleared_and_edited_results_kept(encoded_
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces"))
     assert names == ["ClusteredFaces", "ClusteredFaces.old-20260101-000000"]
+
+
+@pytest.mark.parametrize("flags, sentence", [
+    (["--eps", "nan"], "--eps: nan is not a finite number"),
+    (["--eps", "inf"], "--eps: inf is not a finite number"),
+    (["--every", "nan"], "--every: nan is not a finite number"),
+    (["--every", "inf"], "--every: inf is not a finite number"),
+])
+def test_a_number_that_is_not_finite(tmp_path, flags, sentence):
+    assert_one_sentence(run_main(["Footage.mp4", *flags], cwd=tmp_path), sentence, code=2)
+
+
+def test_sampling_more_often_than_the_video_has_frames(tmp_path, fixtures):
+    result = run_main([fixtures / "video" / "short_hamilton_clip.mp4", "--every", "1e-9"], cwd=tmp_path)
+    assert_one_sentence(result, "--every 1e-09 is shorter than one frame of", "(0.0334 s at 29.97 fps); use at least that.")
+
+
+def test_a_pickle_holding_nan_encodings(encoded_run):
+    import numpy as np
+
+    from facecluster.encoding.datastore import load_pickle, save_pickle
+
+    target = encoded_run / "Encodings" / "encodings_two_people_000001.pickle"
+    record = load_pickle(target, "facecluster.frame/1")
+    record["faces"][0]["encoding"] = np.full(128, np.nan)
+    save_pickle(target, record)
+    assert_one_sentence(run_main(["two_people.jpg"], cwd=encoded_run), "does not hold a frame's faces as this program writes them")
+
+
+def test_a_folder_where_an_encodings_file_should_be_is_named_even_with_fresh(encoded_run):
+    folder = encoded_run / "Encodings" / "encodings_two_people_000002.pickle"
+    folder.mkdir()
+    for flags in ([], ["--fresh"]):
+        result = run_main(["two_people.jpg", *flags], cwd=encoded_run)
+        assert_one_sentence(result, f"{folder.relative_to(encoded_run)} is a folder, not a file this program wrote; "
+                                    "move it out of the way.")
+    assert folder.is_dir()
+
+
+@pytest.mark.parametrize("truth, problem", [
+    ({"faces": [{"video": "people.mp4", "frame_index": 0, "box": [1, 2, 3, 4]}]}, "face 0 has no str 'person'"),
+    ({"faces": [{"video": "people.mp4", "frame_index": "0", "person": "a", "box": [1, 2, 3, 4]}]},
+     "face 0 has no int 'frame_index'"),
+    ({"faces": [{"video": "people.mp4", "frame_index": 0, "person": "a", "box": [1, 2]}]},
+     "face 0 has no 'box' of four numbers"),
+    ({"videos": {"people.mp4": {"width": "wide"}}, "faces": []}, "'videos' must map each video"),
+    ({"face": []}, "it needs a 'faces' list"),
+])
+def test_a_truth_file_with_missing_keys_or_wrong_types(encoded_run, truth, problem):
+    import json
+
+    path = encoded_run / "truth.json"
+    path.write_text(json.dumps(truth))
+    result = run_main(["evaluate", "--truth", path], cwd=encoded_run)
+    assert_one_sentence(result, "is not a truth file as the README describes: " + problem)
+
+
+def test_two_runs_on_one_work_folder(encoded_run):
+    from facecluster.common.workfolder import WorkFolder
+
+    import os
+    with WorkFolder(encoded_run).lock():
+        result = run_main(["two_people.jpg"], cwd=encoded_run)
+        assert_one_sentence(result, f"Another run (process {os.getpid()}) is using .; wait for it to finish")
+    assert run_main(["two_people.jpg"], cwd=encoded_run).returncode == 0  # released with its holder
+
+
+def test_new_files_get_the_mode_the_umask_asks_for(tmp_path, fixtures):
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    result = subprocess.run(["sh", "-c", f"umask 027 && {sys.executable} {ROOT / 'main.py'} {fixtures / 'group'} "
+                                         "--no-progress"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stderr == ""  # and no OpenCV [ WARN] lines either
+    for path in (tmp_path / "encodings.pickle", tmp_path / "ClusteredFaces" / "faces.csv",
+                 next((tmp_path / "Frames").rglob("*.jpg"))):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o640, path
+
+
+def test_a_full_disk_is_one_sentence_and_keeps_what_was_finished(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
+        pytest.skip("needs unshare to mount a small private tmpfs")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    script = (f"mount -t tmpfs -o size=700k tmpfs {disk} && cd {disk} && "
+              f"{sys.executable} {ROOT / 'main.py'} {ROOT / 'Footage.mp4'} --no-progress; echo exit=$?")
+    result = subprocess.run(["unshare", "-rm", "sh", "-c", script], capture_output=True, text=True, timeout=300)
+    assert "exit=1" in result.stdout, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "the disk is full" in lines[0] or "No space left on device" in lines[0], lines[0]

@@ -12,12 +12,17 @@ import cv2
 from .errors import UserError
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once: the mode a plain open() would give new files
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds."""
     folder = os.path.dirname(os.path.abspath(path))
     base, ext = os.path.splitext(os.path.basename(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{base}.", suffix=f".tmp{ext}", dir=folder)
+    os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; the user's umask decides, as for any file they write
     os.close(fd)
     try:
         yield tmp
@@ -37,9 +42,14 @@ def digest(path):
 
 
 def write_bytes(path, data):
-    with atomic_path(path) as tmp:
-        with open(tmp, "wb") as f:
-            f.write(data)
+    try:
+        with atomic_path(path) as tmp:
+            with open(tmp, "wb") as f:
+                f.write(data)
+    except OSError as error:
+        if error.filename is None:  # a failed write (a full disk) names no file: name the one it was for
+            raise OSError(error.errno, error.strerror, str(path)) from None
+        raise
 
 
 def write_text(path, text):

@@ -9,6 +9,8 @@
     .workfolder-id                     this folder's identity, which copies of it share
 """
 
+import contextlib
+import fcntl
 import glob
 import os
 import re
@@ -111,6 +113,36 @@ class WorkFolder:
             os.makedirs(self.path, exist_ok=True)
             write_text(path, uuid.uuid4().hex + "\n")
             return self.identity()
+
+    @contextlib.contextmanager
+    def lock(self, create=False):
+        """Hold this work folder for one command. The OS releases the lock when the process ends, however it ends,
+        so a killed run never leaves a stale lock. A missing folder is not locked unless `create`."""
+        if not os.path.isdir(self.path):
+            if not create:
+                yield
+                return
+            try:
+                os.makedirs(self.path, exist_ok=True)
+            except OSError as error:
+                raise UserError(f"Cannot write to {error.filename or self.path}: {error.strerror.lower()}.") from None
+        path = self / ".lock"
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as error:
+            raise UserError(f"Cannot write to {self.path}: {error.strerror.lower()}.") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+                raise UserError(f"Another run (process {holder}) is using {self.path}; wait for it to finish, "
+                                "or use another --workdir.") from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield
+        finally:
+            os.close(fd)
 
     def prepare(self):
         """Create the folder and check, before any work, that it and its Frames/ and Encodings/ can be written."""

@@ -81,6 +81,8 @@ def encoded_frame_ids(workdir):
     done = set()
     for frame_id in folder.frame_pickle_ids():
         path = folder.frame_pickle(frame_id)
+        if not os.path.isfile(path):
+            raise UserError(f"{path} is a folder, not a file this program wrote; move it out of the way.")
         _check_frame_record(load_pickle(path, FRAME_FORMAT), path)
         done.add(frame_id)
     return done
@@ -90,6 +92,7 @@ def _check_frame_record(record, path):
     faces = record.get("faces")
     if not isinstance(record.get("frame"), dict) or not isinstance(faces, list) or not all(
         isinstance(face, dict) and np.ndim(face.get("encoding")) == 1 and len(face.get("box", ())) == 4
+        and np.isfinite(np.asarray(face["encoding"], dtype=np.float64)).all()
         for face in faces
     ):
         raise UserError(f"{path} does not hold a frame's faces as this program writes them; move it out of the way or use --fresh.")

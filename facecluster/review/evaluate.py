@@ -103,14 +103,39 @@ def _off_centre(row):
     return ((left + right - int(row["frame_width"])) / 2) ** 2 + ((top + bottom - int(row["frame_height"])) / 2) ** 2
 
 
+def truth_problem(data):
+    """What is wrong with a truth JSON's structure, or None."""
+    number = (int, float)
+    if not isinstance(data, dict) or not isinstance(data.get("faces"), list):
+        return "it needs a 'faces' list"
+    videos = data.get("videos", {})
+    if not isinstance(videos, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("width"), number) and isinstance(v.get("height"), number)
+            and v["width"] > 0 for v in videos.values()):
+        return "'videos' must map each video to its 'width' and 'height'"
+    for i, face in enumerate(data["faces"]):
+        if not isinstance(face, dict):
+            return f"face {i} is not an object"
+        for key, kind in (("video", str), ("person", str), ("frame_index", int)):
+            if not isinstance(face.get(key), kind) or isinstance(face.get(key), bool):
+                return f"face {i} has no {kind.__name__} '{key}'"
+        box = face.get("box")
+        if not isinstance(box, list) or len(box) != 4 or not all(isinstance(v, number) for v in box):
+            return f"face {i} has no 'box' of four numbers [top, right, bottom, left]"
+    return None
+
+
 def people_from_json(rows, truth, workdir):
     """Each face's person by overlap with the truth boxes of its frame; also (found, total) true faces."""
     try:
         with open(truth, encoding="utf-8") as f:
             data = json.load(f)
-        truth_faces = data["faces"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        raise UserError(f"{truth} is not a truth JSON file with a 'faces' list ({error}).") from None
+    except (OSError, ValueError) as error:
+        raise UserError(f"{truth} is not a truth JSON file ({error}).") from None
+    problem = truth_problem(data)
+    if problem:
+        raise UserError(f"{truth} is not a truth file as the README describes: {problem}.")
+    truth_faces = data["faces"]
     by_frame = defaultdict(list)
     for face in truth_faces:
         by_frame[(os.path.basename(face["video"]), int(face["frame_index"]))].append(face)

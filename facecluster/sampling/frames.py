@@ -105,6 +105,9 @@ class FramesGenerator:
         fps = capture.get(cv2.CAP_PROP_FPS)
         count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
         capture.release()
+        if fps > 0 and self.every < 1 / fps * 0.999:
+            raise UserError(f"--every {self.every:g} is shorter than one frame of {self.source} "
+                            f"({1 / fps:.4f} s at {fps:g} fps); use at least that.")
         if fps > 0 and count > 0:
             return int(count / fps / self.every) + 1
         return 1
