@@ -20,6 +20,7 @@ from .encoding.datastore import (
     check_settings,
     encoded_frame_ids,
     load_collated,
+    recorded_sources,
 )
 from .encoding.pipeline import WorkerDied, encode_frames
 from .output.clustered import check_replaceable, is_edited
@@ -33,16 +34,17 @@ def run(sources, settings):
     workdir = settings.workdir
     folder = WorkFolder(workdir)
     folder.prepare()
-    generators = [
-        FramesGenerator(source, name, workdir, **asdict(settings.sampling))
-        for source, name in zip(sources, source_names(sources))
-    ]
-    estimate = sum(generator.probe() for generator in generators)
+    estimate = sum(FramesGenerator(source, "", workdir, **asdict(settings.sampling)).probe() for source in sources)
     engine = settings.encoding.engine()
     if settings.fresh:
         folder.forget_encodings()
-    check_settings(workdir, dict(asdict(settings.sampling), **engine.settings(),
-                                 sources={g.name: fingerprint(g.source) for g in generators}))
+    # Two cameras often both write clip.mp4: a source takes the name an earlier run gave the same content,
+    # else the first free one (clip, clip_2, ...), in this run or a later one alike.
+    fingerprints = [fingerprint(source) for source in sources]
+    names = source_names(sources, [content_of(f) for f in fingerprints],
+                         {name: content_of(f) for name, f in recorded_sources(workdir).items()})
+    generators = [FramesGenerator(source, name, workdir, **asdict(settings.sampling)) for source, name in zip(sources, names)]
+    check_settings(workdir, dict(asdict(settings.sampling), **engine.settings(), sources=dict(zip(names, fingerprints))))
     already_encoded = encoded_frame_ids(workdir)
 
     frames, failures = encode_with_progress(generators, already_encoded, estimate, engine, settings)
@@ -138,8 +140,13 @@ def report(problems):
     return 1 if problems else 0
 
 
+def content_of(fingerprint):
+    """The part of a fingerprint that is the content: a file moved elsewhere is the same source."""
+    return {k: v for k, v in fingerprint.items() if k != "path"}
+
+
 def fingerprint(source):
-    """Identifies a source's content cheaply, so a rerun never reuses frames of a different file."""
+    """Identifies a source's content cheaply (and where it was), so a rerun never reuses frames of a different file."""
     if os.path.isdir(source):
         listing = "\n".join(f"{os.path.relpath(p, source)}:{os.path.getsize(p)}" for p in list_images(source))
         return {"path": os.path.abspath(source), "images": hashlib.sha1(listing.encode()).hexdigest()}

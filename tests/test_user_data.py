@@ -110,3 +110,26 @@ def test_an_edited_dataset_file_is_not_overwritten(exported_run):
     result = run_main(["export"], cwd=exported_run)
     assert_one_sentence(result, "is not a file export wrote (or you changed it)")
     assert labels.read_text() == "0 0.5 0.5 0.1 0.1\n"
+
+
+def test_two_cameras_clip_mp4_are_two_sources_in_one_run_or_in_two(tmp_path, fixtures):
+    from conftest import ROOT
+
+    for camera, video in (("cam1", fixtures / "video" / "short_hamilton_clip.mp4"), ("cam2", ROOT / "Footage.mp4")):
+        (tmp_path / camera).mkdir()
+        shutil.copy(video, tmp_path / camera / "clip.mp4")
+    together, apart = tmp_path / "together", tmp_path / "apart"
+    assert run_main(["cam1/clip.mp4", "cam2/clip.mp4", "--workdir", together], cwd=tmp_path).returncode == 0
+    assert run_main(["cam1/clip.mp4", "--workdir", apart], cwd=tmp_path).returncode == 0
+    second = run_main(["cam2/clip.mp4", "--workdir", apart], cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    for work in (together, apart):
+        assert sorted(p.name for p in (work / "Frames").iterdir() if p.is_dir()) == ["clip", "clip_2"]
+        assert len(list((work / "Encodings").glob("encodings_clip_2_*.pickle"))) == 25  # Footage.mp4: 25 s
+    # The same content under another path is the same source: its frames are reused, not encoded again.
+    (tmp_path / "moved").mkdir()
+    shutil.copy(tmp_path / "cam1" / "clip.mp4", tmp_path / "moved" / "clip.mp4")
+    before = sorted(p.name for p in (apart / "Encodings").iterdir())
+    again = run_main(["moved/clip.mp4", "--workdir", apart], cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert sorted(p.name for p in (apart / "Encodings").iterdir()) == before

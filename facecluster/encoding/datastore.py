@@ -106,17 +106,29 @@ def _describe(settings, keys):
     return ", ".join(f"{k}={settings.get(k, LEGACY_SETTINGS.get(k))}" for k in keys)
 
 
+def _recorded_settings(folder):
+    try:
+        with open(folder.settings, encoding="utf-8") as f:
+            recorded = json.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as error:
+        raise UserError(f"{folder.settings} is unreadable ({error}); move it out of the way or use --fresh.") from None
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("sources", {}), dict):
+        raise UserError(f"{folder.settings} is not what this program writes; move it out of the way or use --fresh.")
+    return recorded
+
+
+def recorded_sources(workdir):
+    """{source name: fingerprint} of the footage earlier runs encoded in this work folder."""
+    return dict((_recorded_settings(WorkFolder(workdir)) or {}).get("sources", {}))
+
+
 def check_settings(workdir, settings):
     """Record the run's settings once per work folder; refuse to mix encodings made differently."""
     folder = WorkFolder(workdir)
     path = folder.settings
-    try:
-        with open(path, encoding="utf-8") as f:
-            recorded = json.load(f)
-    except FileNotFoundError:
-        recorded = None
-    except (OSError, ValueError) as error:
-        raise UserError(f"{path} is unreadable ({error}); move it out of the way or use --fresh.") from None
+    recorded = _recorded_settings(folder)
     if recorded is None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_text(path, json.dumps(settings, indent=2, sort_keys=True) + "\n")
@@ -138,8 +150,9 @@ def check_settings(workdir, settings):
             "or add --fresh to start over."
         )
     for name, fingerprint in settings.get("sources", {}).items():
-        if name in sources and sources[name] != fingerprint:
-            raise UserError(
+        content = {k: v for k, v in fingerprint.items() if k != "path"}
+        if name in sources and {k: v for k, v in sources[name].items() if k != "path"} != content:
+            raise UserError(  # run.py names sources so that this cannot happen; kept as a last guard
                 f"Frames/{name} was made from a different file than {fingerprint['path']}; "
                 "use another --workdir, or add --fresh to start over."
             )

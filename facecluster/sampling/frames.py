@@ -195,15 +195,22 @@ class FramesGenerator:
             yield frame
 
 
-def source_names(sources):
-    """A short, file-name-safe and unique name per source, from its file or folder name."""
+def source_names(sources, contents=None, earlier=None):
+    """A short, file-name-safe name per source, from its file or folder name, unique in the work folder.
+
+    contents: per source, what identifies its content; earlier: {name: content} of sources earlier runs
+    named. A source keeps the name its content had before; otherwise it takes the first name (clip,
+    clip_2, ...) that neither this run nor an earlier one gave to other content.
+    """
+    contents = contents or [None] * len(sources)
+    earlier = earlier or {}
     names, taken = [], set()
-    for source in sources:
+    for source, content in zip(sources, contents):
         stem = os.path.splitext(os.path.basename(os.path.normpath(source)))[0] or "frames"
         stem = "".join(c if c.isalnum() or c in "-." else "_" for c in stem)
-        name, n = stem, 2
-        while name in taken:
-            name, n = f"{stem}_{n}", n + 1
+        candidates = [stem] + [f"{stem}_{n}" for n in range(2, len(sources) + len(earlier) + 3)]
+        same = [c for c in candidates if c not in taken and c in earlier and content is not None and earlier[c] == content]
+        name = same[0] if same else next(c for c in candidates if c not in taken and c not in earlier)
         taken.add(name)
         names.append(name)
     return names
