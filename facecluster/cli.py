@@ -13,7 +13,7 @@ import os
 import sys
 
 from .common.errors import UserError
-from .common.workfolder import WorkFolder
+from .common.workfolder import CLUSTERED, WorkFolder
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -229,6 +229,9 @@ def _refuse(sentence):
 
 
 def _command(command, args):
+    from .output.clustered import recover
+
+    recover(os.path.join(args.workdir, getattr(args, "clustered", CLUSTERED)))  # what a killed run left half-added
     if command == "cluster":
         from .run import recluster
 

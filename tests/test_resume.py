@@ -61,3 +61,44 @@ def test_rerun_after_a_finished_run_encodes_nothing_and_keeps_an_unedited_result
     assert pickles(tmp_path) == encoded
     assert second.stdout == first.stdout
     assert read_csv(tmp_path / "ClusteredFaces" / "faces.csv")
+
+
+def test_killed_again_and_again_while_adding_to_an_edited_folder_ends_as_an_uninterrupted_run(tmp_path, people_video):
+    """Kill -9 while new faces are staged, when their journal appears, and while they move in."""
+    import shutil
+
+    from test_incremental import CUT, cut, snapshot
+
+    base = tmp_path / "base"
+    base.mkdir()
+    cut(people_video[0], base / "first.avi", 0, CUT)
+    cut(people_video[0], base / "second.avi", CUT, 10_000)
+    assert run_main(["first.avi"], cwd=base).returncode == 0
+    (base / "ClusteredFaces" / "Face_0").rename(base / "ClusteredFaces" / "alice")  # the person's edit
+    for name in ("calm", "killed"):
+        shutil.copytree(base, tmp_path / name)
+    calm, killed = tmp_path / "calm", tmp_path / "killed"
+    result = run_main(["second.avi"], cwd=calm)
+    assert result.returncode == 0 and "which keeps your edits" in result.stdout, result.stderr
+
+    staging = killed / "ClusteredFaces.adding"
+    triggers = [lambda: staging.is_dir(), lambda: staging.is_dir() and len(list(staging.rglob("*.jpg"))) >= 10,
+                lambda: (staging / ".journal").exists(), lambda: (staging / ".journal").exists()
+                and len(list(staging.rglob("*.jpg"))) < 20]
+    kills = 0
+    for trigger in triggers:
+        process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "second.avi", "--no-progress"], cwd=killed,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.time() + 300
+        while process.poll() is None and not trigger() and time.time() < deadline:
+            time.sleep(0.002)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait()
+    print(f"killed {kills} times while adding")
+    assert kills >= 2, "the runs ended before they could be killed while adding"
+    result = run_main(["second.avi"], cwd=killed)
+    assert result.returncode == 0, result.stderr
+    assert not staging.exists()
+    assert snapshot(killed / "ClusteredFaces") == snapshot(calm / "ClusteredFaces")

@@ -11,7 +11,6 @@ import cv2
 
 from .errors import UserError
 
-
 _UMASK = os.umask(0)
 os.umask(_UMASK)  # read once: the mode a plain open() would give new files
 

@@ -133,8 +133,10 @@ class WorkFolder:
             raise UserError(f"Cannot write to {self.path}: {error.strerror.lower()}.") from None
         try:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
+                # A POSIX lock (lockf) belongs to this process alone: forked workers do not hold it, so it is
+                # free the moment this process dies, however it dies.
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
                 holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
                 raise UserError(f"Another run (process {holder}) is using {self.path}; wait for it to finish, "
                                 "or use another --workdir.") from None

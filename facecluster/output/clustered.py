@@ -14,6 +14,7 @@ footage is added to a folder a person has edited, through the same writer.
 """
 
 import glob
+import json
 import os
 import re
 import shutil
@@ -36,7 +37,8 @@ CLASSES = "classes.txt"
 REVIEW_PAGE = "index.html"
 MANIFEST = ".manifest.json"
 OURS_AT_TOP = {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE}
-REWRITTEN = (MANIFEST, REVIEW_PAGE)  # rewritten by every command, so never a sign of a person's edit
+REWRITTEN = (MANIFEST, REVIEW_PAGE)
+ADDING, JOURNAL = ".adding", ".journal"  # new faces for an edited folder are staged in <folder>.adding/  # rewritten by every command, so never a sign of a person's edit
 PORTRAIT = re.compile(r"^face_(\d+)\.jpg$", re.IGNORECASE)
 FACES_COLUMNS = [
     "face_id", "cluster", "video", "frame_index", "timestamp", "frame_path", "frame_width", "frame_height",
@@ -129,6 +131,51 @@ def write_faces(folder, table, placed, rows, montages, renderer, workdir, human_
     if not os.path.exists(os.path.join(folder, CLASSES)):
         write_text(os.path.join(folder, CLASSES), "face\n")
     finish(folder, human_edited)
+
+
+def add_to_edited(folder, table, placed, rows, montages, renderer, workdir):
+    """Add new faces to a folder a person has edited, so that a run killed at any moment loses nothing.
+
+    Everything new (portraits, annotations, montages, the new faces.csv) is written to a staging folder
+    beside it; a journal listing those files is written last, atomically; then they are renamed into
+    place (each rename atomic, never onto a file of the person's: new face ids and montage numbers are
+    free ones). A run killed before the journal leaves a staging folder that the next command removes;
+    killed after it, the next command finishes the moves (`recover`). Either way the folder ends as an
+    uninterrupted run leaves it.
+    """
+    staging = folder + ADDING
+    shutil.rmtree(staging, ignore_errors=True)
+    os.makedirs(staging)
+    picks = {ids[k] for ids in montages.values() for k in spread_sample(len(ids))}
+    tiles = renderer.write_portraits(table, placed, staging, workdir, montage_faces=picks)
+    for cluster, ids in montages.items():
+        chosen = [tiles[i] for i in ids if i in tiles]
+        if chosen:
+            renderer.write_montage(os.path.join(staging, montage_path(cluster)), chosen)
+    write_text(os.path.join(staging, FACES_CSV), csv_text(rows, FACES_COLUMNS))
+    planned = sorted(manifest.listing(staging))
+    write_text(os.path.join(staging, JOURNAL), json.dumps(planned))
+    recover(folder)
+
+
+def recover(folder):
+    """Finish the addition a killed run journaled in `folder`'s staging folder, or remove one it had not."""
+    staging = folder + ADDING
+    if not os.path.isdir(staging):
+        return
+    try:
+        with open(os.path.join(staging, JOURNAL), encoding="utf-8") as f:
+            planned = json.load(f)
+    except (OSError, ValueError):
+        shutil.rmtree(staging)  # killed before its journal: nothing of it has reached the folder
+        return
+    for relative in planned:
+        source, target = os.path.join(staging, relative), manifest.inside(folder, relative)
+        if target is not None and os.path.exists(source):  # moved already by the run that was killed
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(source, target)
+    finish(folder, human_edited=True)
+    shutil.rmtree(staging)
 
 
 def finish(folder, human_edited):

@@ -18,6 +18,7 @@ from ..output.clustered import (
     LOW_QUALITY_FOLDER,
     PORTRAIT,
     UNCLUSTERED_FOLDER,
+    add_to_edited,
     face_row,
     is_person_folder,
     numbered_folders,
@@ -25,7 +26,6 @@ from ..output.clustered import (
     portrait_path,
     read_labels,
     row_box,
-    write_faces,
 )
 from ..output.portraits import FaceImageGenerator
 
@@ -88,8 +88,7 @@ def add_new_faces(table, settings, progress=True):
 
     members = {cluster: [i for position, i in enumerate(new) if int(assignment.clusters[anchored + position]) == label]
                for label, cluster in new_clusters.items()}
-    write_faces(clustered, table, paths, state.rows + rows, members, FaceImageGenerator(progress=progress), workdir,
-                human_edited=True)
+    add_to_edited(clustered, table, paths, state.rows + rows, members, FaceImageGenerator(progress=progress), workdir)
     joined = ", ".join(f"{folder}: {n}" for folder, n in sorted(placed.items()))
     return f"Added {len(new)} new faces to {clustered}/, which keeps your edits ({joined})."
 
