@@ -269,6 +269,9 @@ def main(argv=None):
     except UserError as error:
         print(error, file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `main.py ... | head`: the reader has gone; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as error:  # a full disk, a folder that went away: what was finished is on disk
         where = error.filename or args.workdir
         what = "the disk is full" if error.errno == errno.ENOSPC else (error.strerror or str(error)).lower()

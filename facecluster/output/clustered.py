@@ -113,8 +113,8 @@ def row_box(row):
 
 
 # Writing
-def write_faces(folder, table, placed, rows, montages, renderer, workdir, human_edited):
-    """Write portraits, annotations and montages into `folder`, then faces.csv, the review page and the manifest.
+def write_faces(folder, table, placed, rows, montages, renderer, workdir):
+    """Write portraits, annotations and montages into `folder`, then faces.csv (a fresh run and new footage alike).
 
     placed: {face index in `table`: portrait path relative to `folder`} -- the faces to write now.
     rows: every faces.csv row the folder holds afterwards.
@@ -128,9 +128,6 @@ def write_faces(folder, table, placed, rows, montages, renderer, workdir, human_
         if chosen:
             renderer.write_montage(os.path.join(folder, montage_path(cluster)), chosen)
     write_text(os.path.join(folder, FACES_CSV), csv_text(rows, FACES_COLUMNS))
-    if not os.path.exists(os.path.join(folder, CLASSES)):
-        write_text(os.path.join(folder, CLASSES), "face\n")
-    finish(folder, human_edited)
 
 
 def add_to_edited(folder, table, placed, rows, montages, renderer, workdir):
@@ -146,13 +143,7 @@ def add_to_edited(folder, table, placed, rows, montages, renderer, workdir):
     staging = folder + ADDING
     shutil.rmtree(staging, ignore_errors=True)
     os.makedirs(staging)
-    picks = {ids[k] for ids in montages.values() for k in spread_sample(len(ids))}
-    tiles = renderer.write_portraits(table, placed, staging, workdir, montage_faces=picks)
-    for cluster, ids in montages.items():
-        chosen = [tiles[i] for i in ids if i in tiles]
-        if chosen:
-            renderer.write_montage(os.path.join(staging, montage_path(cluster)), chosen)
-    write_text(os.path.join(staging, FACES_CSV), csv_text(rows, FACES_COLUMNS))
+    write_faces(staging, table, placed, rows, montages, renderer, workdir)
     planned = sorted(manifest.listing(staging))
     write_text(os.path.join(staging, JOURNAL), json.dumps(planned))
     recover(folder)
@@ -205,7 +196,9 @@ def write_new(table, assignment, workdir, clustered, renderer, force=False):
             montages.setdefault(cluster, []).append(i)
     rows = [face_row(i, clusters[i], table, i, placed[i], assignment.tracks[i], assignment.rejected[i])
             for i in range(len(clusters))]
-    write_faces(staging, table, placed, rows, montages, renderer, workdir, human_edited=False)
+    write_faces(staging, table, placed, rows, montages, renderer, workdir)
+    write_text(os.path.join(staging, CLASSES), "face\n")
+    finish(staging, human_edited=False)
     replace_folder(staging, clustered)
     return rows
 
