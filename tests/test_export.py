@@ -124,20 +124,31 @@ def test_the_split_keeps_each_block_of_time_on_one_side(reviewed, exported):
     assert {"train", "val"} == set().union(*side.values())
 
 
-def test_darknet_and_ultralytics_files_point_at_files_that_exist(reviewed, exported):
-    dataset = reviewed[0] / "Dataset"
-    data = dict(line.split(" = ") for line in (dataset / "obj.data").read_text().splitlines())
-    assert data["classes"] == "3"
-    for key in ("train", "valid", "names"):
-        assert os.path.isfile(data[key])
-    for listing in ("train.txt", "valid.txt"):
-        for image in (dataset / listing).read_text().splitlines():
-            assert os.path.isfile(image)
-            subset = "train" if listing == "train.txt" else "val"
-            assert os.path.isfile(image.replace(f"/images/{subset}/", f"/labels/{subset}/").replace(".jpg", ".txt"))
-    data = yaml.safe_load((dataset / "data.yaml").read_text())
-    for subset in ("train", "val"):
-        assert os.path.isdir(os.path.join(data["path"], data[subset]))
+def test_the_dataset_works_wherever_it_is_copied(reviewed, exported, tmp_path):
+    """Every path is relative, resolved as each trainer resolves it, from a copy in another folder."""
+    copy = tmp_path / "elsewhere" / "faces-dataset"
+    shutil.copytree(reviewed[0] / "Dataset", copy)
+    shutil.rmtree(reviewed[0] / "Dataset")  # nothing may still point back at the original
+    try:
+        # Darknet: paths as given, from the folder darknet runs in (the dataset's); labels beside images.
+        data = dict(line.split(" = ") for line in (copy / "obj.data").read_text().splitlines())
+        assert data["classes"] == "3"
+        for key in ("train", "valid", "names"):
+            assert not os.path.isabs(data[key]) and (copy / data[key]).is_file()
+        listed = 0
+        for listing in ("train.txt", "valid.txt"):
+            for image in (copy / listing).read_text().splitlines():
+                assert not os.path.isabs(image) and (copy / image).is_file()
+                assert (copy / image.replace("images", "labels").replace(".jpg", ".txt")).is_file()
+                listed += 1
+        assert listed == len(list(copy.glob("images/*/*.jpg"))) > 0
+        # Ultralytics (check_det_dataset): no `path:` key, so the root is the folder data.yaml is in.
+        data = yaml.safe_load((copy / "data.yaml").read_text())
+        assert "path" not in data
+        for subset in ("train", "val"):
+            assert not os.path.isabs(data[subset]) and (copy / data[subset]).is_dir()
+    finally:
+        shutil.copytree(copy, reviewed[0] / "Dataset")
 
 
 def test_exporting_twice_gives_the_same_files_and_keeps_the_users_own(reviewed, exported):

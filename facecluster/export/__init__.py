@@ -59,7 +59,7 @@ def export(workdir=".", clustered=CLUSTERED, out=DATASET, val=0.2, include_unnam
     valid = [p for p in wanted if p.startswith("images/val/")]
     wanted[CLASSES] = ("text", "".join(n + "\n" for n in names))
     for name in formats:
-        wanted.update({path: ("text", text) for path, text in FORMATS[name].files(out_path, names, train, valid).items()})
+        wanted.update({path: ("text", text) for path, text in FORMATS[name].files(names, train, valid).items()})
     dataset.write(out_path, identity, wanted, owned)
     return report(chosen, state, names, out_path, clustered_path, len(train), len(valid), blocks, val_blocks)
 
