@@ -196,7 +196,7 @@ def test_a_dataset_folder_export_did_not_make_is_refused(reviewed, exported, tmp
 class _Page(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
-        self.images, self.links, self.headings, self._in_h2 = [], [], [], False
+        self.images, self.links, self.headings, self.ids, self._in_h2 = [], [], [], set(), False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -204,6 +204,8 @@ class _Page(html.parser.HTMLParser):
             self.images.append(attrs["src"])
         if tag == "a":
             self.links.append(attrs["href"])
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
         self._in_h2 = tag == "h2" or self._in_h2
 
     def handle_endtag(self, tag):
@@ -222,10 +224,16 @@ def test_review_page_shows_the_folders_as_named_and_every_image_exists(reviewed,
     folders = {p.name for p in clustered.iterdir() if p.is_dir() and p.name != "Montage"}
     assert {"obama", "biden", "kit_and_rose", "_crew"} <= folders
     assert set(page.headings) == folders  # every folder, as the human named it
-    montages = [src for src in page.images if src.startswith("Montage/")]
-    assert len(montages) == 8  # ten people, Rose merged into Kit, the crew ignored
+    montages = [src for src in page.images if src.startswith("Montage/") and not src.endswith(".face.jpg")]
+    faces = [src for src in page.images if src.endswith(".face.jpg")]
+    assert len(montages) == len(faces) == 8  # ten people, Rose merged into Kit, the crew ignored: one face each first
+    assert page.images.index(faces[-1]) < page.images.index(montages[0])  # everyone at a glance, then the details
+    from urllib.parse import unquote
     for src in page.images + page.links:
-        assert (clustered / src).exists(), src
+        if src.startswith("#"):
+            assert unquote(src[1:]) in page.ids, src  # an overview tile leads to its person's section
+        else:
+            assert (clustered / unquote(src)).exists(), src
 
 
 def test_ultralytics_reads_the_dataset(reviewed, exported):

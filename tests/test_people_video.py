@@ -90,13 +90,24 @@ def test_annotations_frame_the_face_a_detector_sees_in_the_portrait(faces, peopl
         assert max(iou(expected, box) for box in found) > 0.6
 
 
-def test_montage_per_cluster(faces, people_run):
+def test_montages_show_each_persons_faces_large_and_square(faces, people_run):
     workdir = people_run[0]
-    montages = sorted(os.listdir(workdir / "ClusteredFaces" / "Montage"))
+    folder = workdir / "ClusteredFaces" / "Montage"
     clusters = sorted({int(r["cluster"]) for r in faces} - {-1})
-    assert montages == sorted(f"Face_{c}.jpg" for c in clusters)
-    image = cv2.imread(str(workdir / "ClusteredFaces" / "Montage" / montages[0]))
-    assert image.shape == (5 * 120, 5 * 96, 3)
+    assert sorted(os.listdir(folder)) == sorted([f"Face_{c}.jpg" for c in clusters] + [f"Face_{c}.face.jpg" for c in clusters])
+    detector = FaceEngine().load().detector
+    for cluster in clusters:
+        count = min(25, sum(1 for r in faces if int(r["cluster"]) == cluster))
+        montage = cv2.imread(str(folder / f"Face_{cluster}.jpg"))
+        rows, columns = -(-count // 5), min(5, count)
+        assert montage.shape == (rows * 112, columns * 112, 3)  # no rows of empty tiles
+        tiles = [montage[r * 112:(r + 1) * 112, c * 112:(c + 1) * 112]
+                 for r in range(rows) for c in range(columns)][:count]
+        for tile in tiles + [cv2.imread(str(folder / f"Face_{cluster}.face.jpg"))]:
+            found = detector.detect(tile).boxes
+            assert len(found) >= 1  # the tile is the face, not the room around it
+            top, right, bottom, left = found[0]
+            assert bottom - top >= 112 * 0.5 and right - left >= 112 * 0.4  # and the face fills most of it
 
 
 def test_frames_index_and_pickles_agree_with_faces_csv(faces, people_run):

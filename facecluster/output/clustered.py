@@ -66,6 +66,16 @@ def montage_path(cluster):
     return f"{MONTAGE_FOLDER}/{person_folder(cluster)}.jpg"
 
 
+def cover_path(cluster):
+    """The one face that stands for person n on the review page's overview."""
+    return f"{MONTAGE_FOLDER}/{person_folder(cluster)}.face.jpg"
+
+
+def clearest(table, ids):
+    """Of the faces `ids`, the one to show a person by: the detector's surest, then the sharpest."""
+    return max(ids, key=lambda i: (round(float(table.scores[i]), 2), float(table.sharpness[i])))
+
+
 def is_person_folder(name):
     """A folder of one person: not Unclustered/LowQuality/Montage, and not ignored (a leading '_' or '.')."""
     return name not in NOT_PEOPLE and not name.startswith("_") and not name.startswith(".")
@@ -121,12 +131,14 @@ def write_faces(folder, table, placed, rows, montages, renderer, workdir):
     montages: {cluster: [face indexes]}, the people whose montage is (re)written.
     renderer: a portraits.FaceImageGenerator.
     """
-    picks = {ids[k] for ids in montages.values() for k in spread_sample(len(ids))}
+    covers = {cluster: clearest(table, ids) for cluster, ids in montages.items()}
+    picks = {ids[k] for ids in montages.values() for k in spread_sample(len(ids))} | set(covers.values())
     tiles = renderer.write_portraits(table, placed, folder, workdir, montage_faces=picks)
     for cluster, ids in montages.items():
-        chosen = [tiles[i] for i in ids if i in tiles]
+        chosen = [tiles[ids[k]] for k in spread_sample(len(ids)) if ids[k] in tiles]
         if chosen:
             renderer.write_montage(os.path.join(folder, montage_path(cluster)), chosen)
+            renderer.write_tile(os.path.join(folder, cover_path(cluster)), tiles[covers[cluster]])
     write_text(os.path.join(folder, FACES_CSV), csv_text(rows, FACES_COLUMNS))
 
 

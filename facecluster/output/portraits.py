@@ -4,10 +4,12 @@ Where they go and what is recorded beside them (faces.csv, the manifest, the
 folder swap) is the ClusteredFaces layout's business: clustered.py.
 """
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 
 import cv2
+import numpy as np
 from imutils import build_montages
 from tqdm import tqdm
 
@@ -18,8 +20,24 @@ from ..common.workfolder import WorkFolder
 from ..common.yolo import yolo_box
 from .clustered import write_new
 
-MONTAGE_TILE = (96, 120)  # width, height of one face in a 5x5 montage
+TILE = 112  # pixels: a montage tile is the face itself, square, the same size for everyone
+TILE_MARGIN = 0.25  # of the face's size, kept around it in a tile
+MONTAGE_COLUMNS = 5
 FACE_CLASS = 0  # portraits are annotated for a one-class "face" detector
+
+
+def face_tile(image, box, size=TILE, margin=TILE_MARGIN):
+    """The face itself, square, with `margin` of its size around it (black beyond the frame), `size` pixels."""
+    top, right, bottom, left = box
+    side = int(round(max(right - left, bottom - top) * (1 + 2 * margin)))
+    cy, cx = (top + bottom) // 2, (left + right) // 2
+    y0, x0 = cy - side // 2, cx - side // 2
+    square = np.zeros((side, side, 3), dtype=image.dtype)
+    sy0, sx0 = max(0, y0), max(0, x0)
+    sy1, sx1 = min(image.shape[0], y0 + side), min(image.shape[1], x0 + side)
+    if sy1 > sy0 and sx1 > sx0:
+        square[sy0 - y0:sy1 - y0, sx0 - x0:sx1 - x0] = image[sy0:sy1, sx0:sx1]
+    return cv2.resize(square, (size, size), interpolation=cv2.INTER_AREA if side > size else cv2.INTER_CUBIC)
 
 
 def resize_to_width(image, width):
@@ -62,9 +80,9 @@ class FaceImageGenerator:
             if image is None:
                 raise UserError(f"{frame_path} is missing or unreadable; rerun without it being moved, or use --fresh.")
             for i in by_frame[number]:
-                portrait = self._write_portrait(os.path.join(base, paths[i]), image, table.box(i))
+                self._write_portrait(os.path.join(base, paths[i]), image, table.box(i))
                 if i in montage_faces:
-                    tiles[i] = cv2.resize(portrait, MONTAGE_TILE, interpolation=cv2.INTER_AREA)
+                    tiles[i] = face_tile(image, table.box(i))
                 bar.update()
 
         # OpenCV's decoding, resizing and encoding and the file writes release the GIL: a thread per core.
@@ -75,9 +93,14 @@ class FaceImageGenerator:
         return tiles
 
     def write_montage(self, path, tiles):
-        """A 5x5 montage of up to 25 tiles, at `path`."""
+        """A montage of up to 25 face tiles, 5 to a row, with as many rows as they fill, at `path`."""
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        write_image(path, build_montages(tiles, MONTAGE_TILE, (5, 5))[0])
+        shape = (min(MONTAGE_COLUMNS, len(tiles)), math.ceil(len(tiles) / MONTAGE_COLUMNS))
+        write_image(path, build_montages(tiles, (TILE, TILE), shape)[0])
+
+    def write_tile(self, path, tile):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_image(path, tile)
 
     def _write_portrait(self, path, image, box):
         height, width = image.shape[:2]

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from urllib.parse import quote
 
 from ..common.files import write_text
-from ..output.clustered import is_person_folder, montage_path, read_labels
+from ..output.clustered import cover_path, is_person_folder, montage_path, read_labels
 
 TIMELINE_WIDTH, TIMELINE_HEIGHT = 360, 18
 
@@ -42,6 +42,7 @@ def write_review_page(clustered):
             durations[row["video"]] = max(durations[row["video"]], _seconds(row["timestamp"]) + 1)
 
     people = sorted((f for f in members if is_person_folder(f)), key=lambda f: min(int(r["face_id"]) for r in members[f]))
+    overview = "".join(_overview_tile(clustered, folder, members[folder]) for folder in people)
     sections = [_person_section(clustered, folder, members[folder], durations) for folder in people]
     others = [_others_section(folder, members[folder]) for folder in sorted(members) if not is_person_folder(folder)]
     page = f"""<!doctype html>
@@ -49,12 +50,16 @@ def write_review_page(clustered):
 <style>
 body {{ font-family: sans-serif; margin: 2em; }}
 section {{ border-bottom: 1px solid #ccc; padding: 1em 0; display: flex; gap: 1.5em; }}
-.montage {{ width: 240px; }}
+.overview {{ display: grid; grid-template-columns: repeat(auto-fill, 124px); gap: 10px; margin-bottom: 2em; }}
+.overview a {{ text-decoration: none; color: inherit; font-size: 0.85em; overflow-wrap: anywhere; }}
+.overview img {{ width: 112px; height: 112px; display: block; }}
+.montage {{ width: 560px; max-width: 60vw; }}
 .thumbs img {{ width: 80px; margin: 2px; }}
 </style></head><body>
 <h1>{len(people)} people</h1>
 <p>Rename a folder to name its person, delete portraits that are wrong, move portraits between folders;
 folders whose name starts with _ are ignored. Then run <code>python main.py export</code>, which rebuilds this page.</p>
+<div class="overview">{overview}</div>
 {''.join(sections)}
 {''.join(others)}
 </body></html>
@@ -62,9 +67,20 @@ folders whose name starts with _ are ignored. Then run <code>python main.py expo
     write_text(os.path.join(clustered, "index.html"), page)
 
 
+def _cluster_of(rows):
+    return Counter(r["cluster"] for r in rows).most_common(1)[0][0]
+
+
+def _overview_tile(clustered, folder, rows):
+    """One face per person, with its name and count: everyone at a glance, a link to their details."""
+    cover = cover_path(_cluster_of(rows))
+    image = (f'<img src="{quote(cover)}" alt="">' if os.path.exists(os.path.join(clustered, cover))
+             else '<div style="width:112px;height:112px;background:#ddd"></div>')
+    return f'<a href="#{quote(folder)}">{image}{html.escape(folder)}<br>{len(rows)} faces</a>'
+
+
 def _person_section(clustered, folder, rows, durations):
-    cluster = Counter(r["cluster"] for r in rows).most_common(1)[0][0]
-    montage = montage_path(cluster)
+    montage = montage_path(_cluster_of(rows))
     image = (f'<img class="montage" src="{quote(montage)}" alt="montage of {html.escape(folder)}">'
              if os.path.exists(os.path.join(clustered, montage)) else "")
     seen = sorted(rows, key=lambda r: int(r["face_id"]))
@@ -74,7 +90,7 @@ def _person_section(clustered, folder, rows, durations):
         for video in sorted({r["video"] for r in rows if _seconds(r["timestamp"]) is not None})
     )
     return f"""<section><div>{image}</div><div>
-<h2><a href="{quote(folder)}/">{html.escape(folder)}</a></h2>
+<h2 id="{html.escape(folder)}"><a href="{quote(folder)}/">{html.escape(folder)}</a></h2>
 <p>{len(rows)} faces. First seen {html.escape(os.path.basename(first["video"]))} {_clock(_seconds(first["timestamp"]))},
 last seen {html.escape(os.path.basename(last["video"]))} {_clock(_seconds(last["timestamp"]))}.</p>
 {timelines}</div></section>
@@ -86,6 +102,6 @@ def _others_section(folder, rows):
         f'<img src="{quote(folder)}/{quote(os.path.basename(r["portrait_path"]))}" alt="">'
         for r in sorted(rows, key=lambda r: int(r["face_id"]))[:24]
     )
-    return f"""<section><div><h2><a href="{quote(folder)}/">{html.escape(folder)}</a></h2>
+    return f"""<section><div><h2 id="{html.escape(folder)}"><a href="{quote(folder)}/">{html.escape(folder)}</a></h2>
 <p>{len(rows)} faces, not a person.</p><div class="thumbs">{thumbs}</div></div></section>
 """
