@@ -4,6 +4,7 @@
     python main.py cluster [options]              cluster encodings.pickle again (--suggest-eps: a table)
     python main.py evaluate --truth T             score faces.csv against known identities
     python main.py export                         the reviewed folders as a YOLO training set
+    python main.py review                         likely merges and doubtful faces, as the folders are now
 """
 
 import argparse
@@ -106,7 +107,8 @@ def run_parser(default):
     parser = _Parser(
         prog="main.py",
         description="Turn footage into folders of face portraits grouped by person, with YOLO annotations. "
-                    "Also: 'main.py cluster --help', 'main.py evaluate --help', 'main.py export --help'.",
+                    "Also: 'main.py cluster --help', 'main.py evaluate --help', 'main.py export --help', "
+                    "'main.py review --help'.",
     )
     parser.add_argument("inputs", nargs="*", metavar="FOOTAGE",
                         help="videos, images or folders of images (default: Footage.mp4)")
@@ -201,6 +203,15 @@ def export_parser(default):
     return parser
 
 
+def review_parser(default):
+    parser = _Parser(prog="main.py review",
+                     description="List the folders that are likely one person and the faces that are likely someone "
+                                 "else, as ClusteredFaces/ is now (index.html shows the same, with the faces).")
+    _workdir_option(parser, default)
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="accepted for symmetry")
+    return parser
+
+
 def default_inputs():
     for candidate in ("Footage.mp4", os.path.join(HERE, "Footage.mp4")):
         if os.path.exists(candidate):
@@ -240,6 +251,14 @@ def _command(command, args):
         from .review.evaluate import evaluate_run
 
         return evaluate_run(args.workdir, args.truth, args.json)
+    if command == "review":
+        from .review.page import write_review_page
+        from .review.suggest import suggestion_lines
+
+        for line in suggestion_lines(args.workdir):
+            print(line)
+        write_review_page(WorkFolder(args.workdir).clustered)  # the page shows the same, with the faces
+        return 0
     if command == "export":
         from .export import export
         from .review.page import write_review_page
@@ -258,9 +277,10 @@ def main(argv=None):
     from .settings import Settings
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    command = argv[0] if argv and argv[0] in ("cluster", "evaluate", "export") else None
+    command = argv[0] if argv and argv[0] in ("cluster", "evaluate", "export", "review") else None
     default = Settings()
-    parser = {"cluster": cluster_parser, "evaluate": evaluate_parser, "export": export_parser}.get(command, run_parser)
+    parsers = {"cluster": cluster_parser, "evaluate": evaluate_parser, "export": export_parser, "review": review_parser}
+    parser = parsers.get(command, run_parser)
     args = parser(default).parse_args(argv[1:] if command else argv)
     try:
         # One command at a time per work folder; `run` makes the folder, the others need it to exist already.

@@ -32,6 +32,8 @@ class DlibEncoder:
     same_person = 0.45
     track_distance = 0.4
     eps_range = (0.30, 0.65)
+    merge_distance = 0.55  # review suggestions (review/suggest.py); not measured on lfw_dev for dlib
+    doubtful_distance = 0.6
 
     def __init__(self, models_dir=None):
         pass
@@ -80,6 +82,10 @@ class SFaceEncoder:
     same_person = 1.02
     track_distance = 0.9
     eps_range = (0.80, 1.20)
+    # Review suggestions (review/suggest.py), measured on lfw_dev by bench/review_quality.py: at 1.1, 12 of 13
+    # true merges and no false one; at 1.15, all of 50 misplaced faces and 4 false flags.
+    merge_distance = 1.1
+    doubtful_distance = 1.15
 
     def __init__(self, models_dir=None):
         self.path = onnx_model_path("sface", models_dir)

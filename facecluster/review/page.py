@@ -5,6 +5,7 @@ import os
 from collections import Counter, defaultdict
 from urllib.parse import quote
 
+from ..common.errors import UserError
 from ..common.files import write_text
 from ..output.clustered import cover_path, is_person_folder, montage_path, read_labels
 
@@ -43,6 +44,7 @@ def write_review_page(clustered):
 
     people = sorted((f for f in members if is_person_folder(f)), key=lambda f: min(int(r["face_id"]) for r in members[f]))
     overview = "".join(_overview_tile(clustered, folder, members[folder]) for folder in people)
+    hints = _suggestions_section(clustered)
     sections = [_person_section(clustered, folder, members[folder], durations) for folder in people]
     others = [_others_section(folder, members[folder]) for folder in sorted(members) if not is_person_folder(folder)]
     page = f"""<!doctype html>
@@ -54,17 +56,45 @@ section {{ border-bottom: 1px solid #ccc; padding: 1em 0; display: flex; gap: 1.
 .overview a {{ text-decoration: none; color: inherit; font-size: 0.85em; overflow-wrap: anywhere; }}
 .overview img {{ width: 112px; height: 112px; display: block; }}
 .montage {{ width: 560px; max-width: 60vw; }}
+.merges img {{ width: 64px; margin: 1px; }}
+.merges td {{ padding: 4px 12px 4px 0; vertical-align: top; }}
+figure {{ display: inline-block; margin: 2px; font-size: 0.75em; }}
 .thumbs img {{ width: 80px; margin: 2px; }}
 </style></head><body>
 <h1>{len(people)} people</h1>
 <p>Rename a folder to name its person, delete portraits that are wrong, move portraits between folders;
 folders whose name starts with _ are ignored. Then run <code>python main.py export</code>, which rebuilds this page.</p>
 <div class="overview">{overview}</div>
+{hints}
 {''.join(sections)}
 {''.join(others)}
 </body></html>
 """
     write_text(os.path.join(clustered, "index.html"), page)
+
+
+def _suggestions_section(clustered):
+    """Likely merges, nearest first, both folders' faces side by side; then the doubtful faces of each folder."""
+    from .suggest import folder_encodings, suggest
+
+    try:
+        folders, encoder = folder_encodings(os.path.dirname(os.path.abspath(clustered)))
+    except UserError:
+        return ""  # no encodings beside this folder (copied elsewhere): nothing to compute suggestions from
+    merges, doubtful = suggest(folders, encoder)
+    img = lambda folder, i: f'<img src="{quote(folder)}/face_{i}.jpg" alt="">'  # noqa: E731
+    rows = "".join(
+        f'<tr><td>{m.distance:.2f}</td><td><a href="#{quote(m.first)}">{html.escape(m.first)}</a><br>'
+        f'{"".join(img(m.first, i) for i in m.first_faces)}</td><td><a href="#{quote(m.second)}">'
+        f'{html.escape(m.second)}</a><br>{"".join(img(m.second, i) for i in m.second_faces)}</td></tr>'
+        for m in merges[:30])
+    odd = "".join(f'<figure>{img(d.folder, d.face_id)}<figcaption>{html.escape(d.folder)} {d.distance:.2f}'
+                  f'</figcaption></figure>' for d in doubtful[:60])
+    return (f'<h2 class="hint">Likely the same person ({len(merges)})</h2><p>Nearest first: the mean distance between '
+            f'the two folders\' faces ({encoder.name} scale). Merge by moving one folder\'s portraits into the other; '
+            f'this list is recomputed from the folders as they are.</p><table class="merges">{rows}</table>'
+            f'<h2 class="hint">Doubtful faces ({len(doubtful)})</h2><p>Far from the rest of their folder: likely '
+            f'someone else. Move or delete them.</p><div class="thumbs">{odd}</div>')
 
 
 def _cluster_of(rows):

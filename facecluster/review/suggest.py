@@ -1,0 +1,111 @@
+"""Where a reviewer should look: folders that are likely one person, and faces that are likely someone else.
+
+Computed from the folders as they are now (portraits are the person's votes),
+with the encodings of encodings.pickle, so a merge done by moving files makes
+its suggestion disappear. Distances are on the encoder's scale.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..clustering.people import encoder_of
+from ..common.workfolder import WorkFolder
+from ..encoding.datastore import load_collated
+from ..output.clustered import is_person_folder, read_labels, row_box
+
+MOST = 60  # faces per folder compared, spread over the folder: enough for a mean, cheap for thousands
+
+
+@dataclass
+class Merge:
+    """Two folders whose faces are, on average, closer than the encoder's merge distance: likely one person."""
+
+    first: str
+    second: str
+    distance: float  # mean distance between the two folders' faces
+    first_faces: list  # face ids to show side by side
+    second_faces: list
+
+
+@dataclass
+class Doubtful:
+    """A face far from the rest of its folder: likely someone else."""
+
+    folder: str
+    face_id: int
+    distance: float  # mean distance to the folder's other faces
+
+
+def folder_encodings(workdir):
+    """{person folder: (face ids, (N, D) encodings)} as the folders are now, and the table's encoder."""
+    folder = WorkFolder(workdir)
+    state = read_labels(folder.clustered)
+    table = load_collated(folder.collated)
+    index = {(table.frame_of(i).frame_path, table.box(i)): i for i in range(len(table))}
+    found = {}
+    for row in state.rows:
+        face_id = int(row["face_id"])
+        name = state.folder_of.get(face_id)
+        i = index.get((row["frame_path"], row_box(row)))
+        if name is not None and is_person_folder(name) and i is not None:
+            ids, rows = found.setdefault(name, ([], []))
+            ids.append(face_id)
+            rows.append(i)
+    return {name: (ids, table.encodings[rows]) for name, (ids, rows) in found.items()}, encoder_of(table)
+
+
+def _spread(count, most=MOST):
+    return np.unique(np.linspace(0, count - 1, min(count, most)).round().astype(int))
+
+
+def _mean_distance(a, b):
+    return float(np.sqrt(np.maximum(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1), 0)).mean())
+
+
+def suggest(folders, encoder, merges_within=None, doubtful_beyond=None):
+    """Likely merges, nearest first, and each folder's doubtful faces, farthest first.
+
+    merges_within: the largest mean distance between two folders suggested as one person
+        (default: the encoder's `merge_distance`).
+    doubtful_beyond: the least mean distance from a face to the rest of its folder that makes it doubtful
+        (default: the encoder's `doubtful_distance`).
+    """
+    merges_within = encoder.merge_distance if merges_within is None else merges_within
+    doubtful_beyond = encoder.doubtful_distance if doubtful_beyond is None else doubtful_beyond
+    names = sorted(folders)
+    samples = {n: folders[n][1][_spread(len(folders[n][0]))] for n in names}
+    merges = []
+    for a in range(len(names)):
+        for b in range(a + 1, len(names)):
+            distance = _mean_distance(samples[names[a]], samples[names[b]])
+            if distance <= merges_within:
+                ids_a, ids_b = folders[names[a]][0], folders[names[b]][0]
+                merges.append(Merge(names[a], names[b], distance, [ids_a[k] for k in _spread(len(ids_a), 6)],
+                                    [ids_b[k] for k in _spread(len(ids_b), 6)]))
+    doubtful = []
+    for name in names:
+        ids, encodings = folders[name]
+        if len(ids) < 3:
+            continue  # with one or two faces, nothing says which is the odd one
+        sample = samples[name]
+        for face_id, encoding in zip(ids, encodings):
+            distances = np.sqrt(((sample - encoding) ** 2).sum(-1))
+            others = distances[distances > 1e-9]  # itself, if sampled
+            if len(others) and others.mean() > doubtful_beyond:
+                doubtful.append(Doubtful(name, face_id, float(others.mean())))
+    merges.sort(key=lambda m: m.distance)
+    doubtful.sort(key=lambda d: (d.folder, -d.distance))
+    return merges, doubtful
+
+
+def suggestion_lines(workdir, most=20):
+    """`main.py review`: the suggestions as lines for a terminal."""
+    folders, encoder = folder_encodings(workdir)
+    merges, doubtful = suggest(folders, encoder)
+    lines = [f"{len(merges)} likely merges (mean distance between their faces, {encoder.name} scale; "
+             f"at most {encoder.merge_distance}):"]
+    lines += [f"  {m.distance:.3f}  {m.first}  +  {m.second}" for m in merges[:most]]
+    lines.append(f"{len(doubtful)} doubtful faces (far from the rest of their folder, over {encoder.doubtful_distance}):")
+    lines += [f"  {d.distance:.3f}  {d.folder}/face_{d.face_id}.jpg" for d in doubtful[:most]]
+    return lines
