@@ -206,7 +206,7 @@ class _Page(html.parser.HTMLParser):
             self.links.append(attrs["href"])
         if "id" in attrs:
             self.ids.add(attrs["id"])
-        self._in_h2 = tag == "h2" or self._in_h2
+        self._in_h2 = (tag == "h2" and attrs.get("class") != "hint") or self._in_h2  # a person's heading
 
     def handle_endtag(self, tag):
         if tag == "h2":
