@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test setup footage fast-dlib clean-venv
+.PHONY: run test setup footage fast-dlib check-dataset clean-venv
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: $(VENV)/.installed
@@ -43,6 +43,20 @@ fast-dlib: $(VENV)/.installed
 	$(BIN)/pip uninstall -y dlib-bin
 	CXXFLAGS="-O3 -march=native" $(BIN)/pip install --no-binary dlib --no-cache-dir dlib==20.0.1
 	$(BIN)/python -c "import dlib, sys; sys.exit(0 if dlib.DLIB_USE_BLAS else 'dlib was built without BLAS')"
+
+# Opt-in: does Ultralytics read and train on Dataset/ (from `main.py export`) after it is copied elsewhere?
+# Installs Ultralytics into its own environment, .venv-ultralytics (PyTorch, several GB; CI does not run
+# this), copies Dataset/ to a temporary folder and trains one epoch there. DATASET=path picks another one.
+DATASET ?= Dataset
+ULTRALYTICS := 8.4.190
+check-dataset: .venv-ultralytics/.installed
+	.venv-ultralytics/bin/python tools/check_dataset.py $(DATASET)
+
+.venv-ultralytics/.installed:
+	$(PYTHON) -m venv .venv-ultralytics
+	.venv-ultralytics/bin/pip install --quiet torch==2.14.1 torchvision==0.29.1
+	.venv-ultralytics/bin/pip install --quiet ultralytics==$(ULTRALYTICS)
+	touch $@
 
 clean-venv:
 	rm -rf $(VENV)
