@@ -86,8 +86,8 @@ class YuNetDetector:
     """OpenCV's YuNet (cv2.FaceDetectorYN): boxes, scores and five landmarks per face.
 
     score_threshold: the least confidence a face needs. The fixture photo of dogs holds a "face" scored
-        0.75; at 0.8 none is found there, while all 24 faces of bald_guys.jpg and 18 faces in 10 frames of
-        the real clip (dlib's CNN: 13) still are (README, detector table).
+        0.75; at 0.8 none is found there, while all 24 faces of bald_guys.jpg and 19 faces in the 10 sampled
+        frames of the real clip (dlib's CNN: 13) still are (README, detector table).
     min_face: faces narrower than this many pixels are dropped: SFace sees a face at 112 px, and
         below about 12 px there is nothing left to encode.
     upsample: times the frame is enlarged 2x first, for faces under about 20 px.
