@@ -3,12 +3,16 @@
     FramesGenerator -> [FramesProvider -> FaceEncoder -> DatastoreManager] -> PicklesListCollator
     -> FaceClusterUtility -> FaceImageGenerator
 
-Each lives in its own module under facecluster/; see facecluster/__init__.py.
+FaceEngine (the detector and encoder each worker runs) and FaceTable (the faces as columns, what the
+collator returns) are the pieces between them. Each lives in its own module under facecluster/; see
+facecluster/__init__.py.
 """
 
 from facecluster.clustering.algorithms import FaceClusterUtility
+from facecluster.common.table import FaceTable
 from facecluster.common.yolo import YoloBox
 from facecluster.encoding.datastore import PicklesListCollator, load_pickle
+from facecluster.encoding.faces import FaceEngine
 from facecluster.encoding.pipeline import (
     DatastoreManager,
     FaceEncoder,
@@ -22,5 +26,6 @@ from facecluster.settings import Settings
 
 __all__ = [
     "Frame", "FramesGenerator", "FramesProvider", "FaceEncoder", "DatastoreManager", "FacePipeline",
-    "PicklesListCollator", "load_pickle", "FaceClusterUtility", "FaceImageGenerator", "YoloBox", "Settings", "run",
+    "FaceEngine", "PicklesListCollator", "FaceTable", "load_pickle", "FaceClusterUtility", "FaceImageGenerator",
+    "YoloBox", "Settings", "run",
 ]
