@@ -196,7 +196,9 @@ def write_new(table, assignment, workdir, clustered, renderer, force=False):
 
     Returns the faces.csv rows.
     """
-    check_replaceable(clustered, force)
+    edited = os.path.exists(clustered) and is_edited(clustered)  # hashes every file: once per run
+    if edited and not force:
+        raise UserError(_edited_sentence(clustered))
     remove_stale_staging(clustered)
     staging = f"{clustered}.partial-{os.getpid()}"
     os.makedirs(os.path.join(staging, MONTAGE_FOLDER))
@@ -211,7 +213,7 @@ def write_new(table, assignment, workdir, clustered, renderer, force=False):
     write_faces(staging, table, placed, rows, montages, renderer, workdir)
     write_text(os.path.join(staging, CLASSES), "face\n")
     finish(staging, human_edited=False)
-    replace_folder(staging, clustered)
+    replace_folder(staging, clustered, edited)
     return rows
 
 
@@ -230,21 +232,22 @@ def is_edited(folder):
 def check_replaceable(folder, force):
     """Refuse before any work if `folder` holds a person's edits and --force was not given."""
     if os.path.exists(folder) and is_edited(folder) and not force:
-        raise UserError(
-            f"{folder} has changed since this program wrote it (renamed, moved, edited or deleted portraits?); "
-            "rerun with --force to move it aside (nothing is deleted), or use another --workdir."
-        )
+        raise UserError(_edited_sentence(folder))
 
 
-def replace_folder(staging, folder):
-    """Swap `staging` in as `folder`. An old folder a person edited is moved aside, never deleted.
+def _edited_sentence(folder):
+    return (f"{folder} has changed since this program wrote it (renamed, moved, edited or deleted portraits?); "
+            "rerun with --force to move it aside (nothing is deleted), or use another --workdir.")
+
+
+def replace_folder(staging, folder, edited):
+    """Swap `staging` in as `folder`. An old folder a person `edited` is moved aside, never deleted.
 
     The old folder is renamed away before the new one is renamed in, and only
     then is an unedited one removed, so a run killed at any point leaves a
     whole folder under one of the two names.
     """
     if os.path.exists(folder):
-        edited = is_edited(folder)
         aside = f"{folder}.old-{time.strftime('%Y%m%d-%H%M%S')}" if edited else f"{folder}.replaced-{os.getpid()}"
         os.rename(folder, aside)
         os.rename(staging, folder)
