@@ -36,7 +36,7 @@ def select(state, index, include_unnamed=False, negatives=0.1):
     """Choose the frames and classes of a dataset from a clustered.LabelState and the Frames/index.csv rows."""
     faces = defaultdict(list)
     for row in state.rows:
-        face_id = int(row["face_id"])
+        face_id = row["face_id"]
         folder = state.folder_of.get(face_id)
         if face_id in state.duplicates or folder is None:
             continue  # a portrait in two folders is not a vote; a deleted portrait takes its face out
@@ -51,7 +51,7 @@ def select(state, index, include_unnamed=False, negatives=0.1):
             dropped += 1  # an unlabeled face would be taught as background
             continue
         with_faces.append(frame)
-        if include_unnamed and any(class_of(state.folder_of[int(row["face_id"])], False) is None for row, _ in found):
+        if include_unnamed and any(class_of(state.folder_of[row["face_id"]], False) is None for row, _ in found):
             only_with_unnamed += 1
     empty = [f for f in index if f["frame_path"] not in faces]
     keep = min(len(empty), int(negatives * len(with_faces) / max(1e-9, 1 - negatives))) if negatives > 0 else 0

@@ -112,14 +112,27 @@ def face_row(face_id, cluster, table, index, portrait, track, quality):
     }
 
 
+INT_COLUMNS = ("face_id", "cluster", "frame_index", "frame_width", "frame_height", "top", "right", "bottom", "left")
+
+
 def read_faces_csv(clustered):
-    """The rows of `clustered`/faces.csv, as written by this program."""
-    return read_csv_rows(os.path.join(clustered, FACES_CSV))
+    """The rows of `clustered`/faces.csv as dicts, numbers as ints (track: None if a row has none); the
+    timestamp stays as written, so rows written back are the same text."""
+    path = os.path.join(clustered, FACES_CSV)
+    rows = read_csv_rows(path)
+    try:
+        for row in rows:
+            for column in INT_COLUMNS:
+                row[column] = int(row[column])
+            row["track"] = int(row["track"]) if (row.get("track") or "").isdigit() else None
+    except (KeyError, TypeError, ValueError) as error:
+        raise UserError(f"{path} is not a faces.csv this program wrote ({error}).") from None
+    return rows
 
 
 def row_box(row):
     """The (top, right, bottom, left) box of a faces.csv row, in the saved frame's pixels."""
-    return tuple(int(row[k]) for k in ("top", "right", "bottom", "left"))
+    return tuple(row[k] for k in ("top", "right", "bottom", "left"))
 
 
 # Writing
@@ -273,7 +286,7 @@ class LabelState:
     duplicates: dict = field(default_factory=dict)  # face id -> folders holding a copy of its portrait
 
     def deleted(self):
-        return [int(r["face_id"]) for r in self.rows if int(r["face_id"]) not in self.folder_of]
+        return [r["face_id"] for r in self.rows if r["face_id"] not in self.folder_of]
 
 
 def read_labels(clustered):
@@ -281,7 +294,7 @@ def read_labels(clustered):
     if not os.path.isdir(clustered):
         raise UserError(f"There is no {clustered} folder; run main.py on your footage first.")
     state = LabelState(rows=read_faces_csv(clustered))
-    known = {int(r["face_id"]) for r in state.rows}
+    known = {r["face_id"] for r in state.rows}
     found = {}
     for root, dirs, files in os.walk(clustered):
         dirs.sort()

@@ -100,7 +100,7 @@ def people_from_folder(rows, truth):
 
 def _off_centre(row):
     top, right, bottom, left = row_box(row)
-    return ((left + right - int(row["frame_width"])) / 2) ** 2 + ((top + bottom - int(row["frame_height"])) / 2) ** 2
+    return ((left + right - row["frame_width"]) / 2) ** 2 + ((top + bottom - row["frame_height"]) / 2) ** 2
 
 
 def truth_problem(data):
@@ -144,7 +144,7 @@ def people_from_json(rows, truth, workdir):
     people = [None] * len(rows)
     rows_by_frame = defaultdict(list)
     for i, row in enumerate(rows):
-        rows_by_frame[(os.path.basename(row["video"]), int(row["frame_index"]))].append(i)
+        rows_by_frame[(os.path.basename(row["video"]), row["frame_index"])].append(i)
     found = total = 0
     for key, frame in sampled.items():
         truths = by_frame.get(key, [])
@@ -227,7 +227,7 @@ def evaluate_run(workdir, truth, json_path=None):
         people, detections = people_from_folder(rows, truth)
     else:
         people, detections = people_from_json(rows, truth, workdir)
-    result = score(people, [int(r["cluster"]) for r in rows], detections)
+    result = score(people, [r["cluster"] for r in rows], detections)
     print(f"{result['faces']} faces, {result['people']} people, {result['clusters']} clusters, "
           f"{result['unclustered_share']:.1%} unclustered, {result['faces_without_truth']} without truth"
           + (f", {result['faces_of_unknown_people']} of unknown people (not scored)" if result["faces_of_unknown_people"] else ""))

@@ -47,10 +47,10 @@ def add_new_faces(table, settings, progress=True):
 
     anchors, anchor_folders = [], []
     for i, row in enumerate(rows_of):
-        folder = state.folder_of.get(int(row["face_id"])) if row else None
+        folder = state.folder_of.get(row["face_id"]) if row else None
         if folder is not None and is_person_folder(folder):
             anchors.append(i)
-            anchor_folders.append((folder, int(row["cluster"])))
+            anchor_folders.append((folder, row["cluster"]))
     new_tracks = link_tracks(table, encoder_of(table).track_distance)
     tracks = list(range(len(anchors))) + [len(anchors) + new_tracks[i] for i in new]
     assignment = assign_people(table.take(anchors + new), settings.clustering, workdir, tracks=tracks)
@@ -60,11 +60,11 @@ def add_new_faces(table, settings, progress=True):
     for label, (folder, cluster) in zip(assignment.clusters[:anchored].tolist(), anchor_folders):
         if label != UNCLUSTERED:
             votes.setdefault(label, Counter())[(folder, cluster)] += 1
-    used = [int(r["cluster"]) for r in state.rows] + numbered_folders(clustered)
+    used = [r["cluster"] for r in state.rows] + numbered_folders(clustered)
     next_cluster = max(used, default=-1) + 1
-    taken = taken_face_ids(clustered) | {int(r["face_id"]) for r in state.rows}
+    taken = taken_face_ids(clustered) | {r["face_id"] for r in state.rows}
     next_id = max(taken, default=-1) + 1
-    track_offset = max((int(r["track"]) for r in state.rows if r.get("track", "").isdigit()), default=-1) + 1
+    track_offset = max((r["track"] for r in state.rows if r["track"] is not None), default=-1) + 1
     placed, new_clusters, paths, rows = Counter(), {}, {}, []
     for position, i in enumerate(new):
         label = int(assignment.clusters[anchored + position])

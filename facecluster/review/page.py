@@ -33,7 +33,7 @@ def timeline_svg(times, duration):
 def write_review_page(clustered):
     """(Re)write index.html from the folder as it is now, so renamed folders show their names."""
     state = read_labels(clustered)
-    rows = {int(r["face_id"]): r for r in state.rows}
+    rows = {r["face_id"]: r for r in state.rows}
     members = defaultdict(list)
     for face_id, folder in state.folder_of.items():
         members[folder].append(rows[face_id])
@@ -42,7 +42,7 @@ def write_review_page(clustered):
         if _seconds(row["timestamp"]) is not None:
             durations[row["video"]] = max(durations[row["video"]], _seconds(row["timestamp"]) + 1)
 
-    people = sorted((f for f in members if is_person_folder(f)), key=lambda f: min(int(r["face_id"]) for r in members[f]))
+    people = sorted((f for f in members if is_person_folder(f)), key=lambda f: min(r["face_id"] for r in members[f]))
     overview = "".join(_overview_tile(clustered, folder, members[folder]) for folder in people)
     hints = _suggestions_section(clustered)
     sections = [_person_section(clustered, folder, members[folder], durations) for folder in people]
@@ -113,7 +113,7 @@ def _person_section(clustered, folder, rows, durations):
     montage = montage_path(_cluster_of(rows))
     image = (f'<img class="montage" src="{quote(montage)}" alt="montage of {html.escape(folder)}">'
              if os.path.exists(os.path.join(clustered, montage)) else "")
-    seen = sorted(rows, key=lambda r: int(r["face_id"]))
+    seen = sorted(rows, key=lambda r: r["face_id"])
     first, last = seen[0], seen[-1]
     timelines = "".join(
         f"<div>{html.escape(os.path.basename(video))} {timeline_svg([_seconds(r['timestamp']) for r in rows if r['video'] == video], durations[video])}</div>"
@@ -130,7 +130,7 @@ last seen {html.escape(os.path.basename(last["video"]))} {_clock(_seconds(last["
 def _others_section(folder, rows):
     thumbs = "".join(
         f'<img src="{quote(folder)}/{quote(os.path.basename(r["portrait_path"]))}" alt="">'
-        for r in sorted(rows, key=lambda r: int(r["face_id"]))[:24]
+        for r in sorted(rows, key=lambda r: r["face_id"])[:24]
     )
     return f"""<section><div><h2 id="{html.escape(folder)}"><a href="{quote(folder)}/">{html.escape(folder)}</a></h2>
 <p>{len(rows)} faces, not a person.</p><div class="thumbs">{thumbs}</div></div></section>

@@ -45,7 +45,7 @@ def folder_encodings(workdir):
     index = {(table.frame_of(i).frame_path, table.box(i)): i for i in range(len(table))}
     found = {}
     for row in state.rows:
-        face_id = int(row["face_id"])
+        face_id = row["face_id"]
         name = state.folder_of.get(face_id)
         i = index.get((row["frame_path"], row_box(row)))
         if name is not None and is_person_folder(name) and i is not None:
