@@ -67,15 +67,6 @@ class FaceTable:
         return FaceTable(self.frames, self.frame[rows], self.boxes[rows], self.encodings[rows], self.scores[rows],
                          self.sharpness[rows], self.encoder, self.encodings.shape[1])
 
-    def concat(self, other):
-        """These faces, then `other`'s, over both tables' frames."""
-        return FaceTable(
-            self.frames + other.frames, np.concatenate([self.frame, other.frame + len(self.frames)]),
-            np.concatenate([self.boxes, other.boxes]), np.concatenate([self.encodings, other.encodings]),
-            np.concatenate([self.scores, other.scores]), np.concatenate([self.sharpness, other.sharpness]),
-            self.encoder, self.encodings.shape[1],
-        )
-
     def frame_of(self, i):
         """The Frame face i is in."""
         return self.frames[self.frame[i]]

@@ -13,7 +13,6 @@ import contextlib
 import fcntl
 import glob
 import os
-import re
 import uuid
 
 from .errors import UserError
@@ -23,7 +22,6 @@ FRAMES = "Frames"
 ENCODINGS = "Encodings"
 CLUSTERED = "ClusteredFaces"
 DATASET = "Dataset"
-_FRAME_PATH = re.compile(r"Frames/(.+)/frame_(\d+)\.jpg")
 
 
 class WorkFolder:
@@ -56,12 +54,6 @@ class WorkFolder:
     def frame_file(source_name, number):
         """(frame id, frame path relative to the work folder) of sample `number` of a source."""
         return f"{source_name}_{number:06d}", f"{FRAMES}/{source_name}/frame_{number:06d}.jpg"
-
-    @staticmethod
-    def frame_id_of(frame_path):
-        """The frame id of a saved frame's relative path (Frames/<name>/frame_000012.jpg -> <name>_000012), or None."""
-        match = _FRAME_PATH.fullmatch(frame_path)
-        return f"{match.group(1)}_{match.group(2)}" if match else None
 
     # Encodings
     @property

@@ -22,7 +22,6 @@ from ..common.workfolder import WorkFolder
 from ..sampling.frames import Frame
 
 FRAME_FORMAT = "facecluster.frame/1"
-COLLATED_FORMAT, LEGACY_COLLATED_FORMAT = TABLE_FORMAT, LEGACY_TABLE_FORMAT
 
 # What numpy arrays and scalars need to unpickle (numpy 1 and numpy 2 module
 # names); nothing else outside the builtin containers is allowed.
@@ -192,7 +191,7 @@ def _frame_and_faces(path):
 
 def load_collated(path):
     """The FaceTable saved in encodings.pickle."""
-    record = load_pickle(path, (COLLATED_FORMAT, LEGACY_COLLATED_FORMAT))
+    record = load_pickle(path, (TABLE_FORMAT, LEGACY_TABLE_FORMAT))
     try:
         return FaceTable.from_record(record)
     except (KeyError, TypeError, ValueError) as error:

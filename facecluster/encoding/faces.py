@@ -14,8 +14,8 @@ import numpy as np
 
 from ..common.errors import UserError
 from ..common.files import digest
-from .detectors import DETECTORS, make_detector
-from .encoders import ENCODERS, combination_problem, make_encoder
+from .detectors import make_detector
+from .encoders import combination_problem, make_encoder
 from .models import dlib_model_path
 
 DEFAULT_DETECTOR = "yunet"
@@ -85,4 +85,4 @@ def landmarks_68(rgb, box):
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.int32)
 
 
-__all__ = ["FaceEngine", "DETECTORS", "ENCODERS", "DEFAULT_DETECTOR", "DEFAULT_ENCODER", "sharpness", "landmarks_68"]
+__all__ = ["FaceEngine", "DEFAULT_DETECTOR", "DEFAULT_ENCODER", "sharpness", "landmarks_68"]

@@ -43,6 +43,7 @@ def export(workdir=".", clustered=CLUSTERED, out=DATASET, val=0.2, include_unnam
     owned = dataset.owned_files(out_path, identity)
     chosen = select(state, read_index(workdir), include_unnamed, negatives)
     names = stable_class_ids(out_path, chosen.counts)
+    class_id = {name: i for i, name in enumerate(names)}
     side, blocks, val_blocks = split_blocks(chosen.frames, val, block_seconds, seed)
 
     wanted = {}
@@ -51,7 +52,7 @@ def export(workdir=".", clustered=CLUSTERED, out=DATASET, val=0.2, include_unnam
         source = os.path.join(workdir, frame["frame_path"])
         if not os.path.exists(source):
             raise UserError(f"{source} is missing; the dataset's images are copied from Frames/, so rerun main.py first.")
-        lines = [yolo_box(names.index(name), row_box(row), int(frame["width"]), int(frame["height"])).line() + "\n"
+        lines = [yolo_box(class_id[name], row_box(row), int(frame["width"]), int(frame["height"])).line() + "\n"
                  for row, name in chosen.faces.get(frame["frame_path"], [])]
         wanted[f"images/{side[frame['frame_path']]}/{stem}.jpg"] = ("copy", source)
         wanted[f"labels/{side[frame['frame_path']]}/{stem}.txt"] = ("text", "".join(lines))

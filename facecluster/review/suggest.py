@@ -59,8 +59,10 @@ def _spread(count, most=MOST):
     return np.unique(np.linspace(0, count - 1, min(count, most)).round().astype(int))
 
 
-def _mean_distance(a, b):
-    return float(np.sqrt(np.maximum(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1), 0)).mean())
+def _distances(a, b):
+    """(len(a), len(b)) Euclidean distances, as one matrix product."""
+    squares = (a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T
+    return np.sqrt(np.maximum(squares, 0.0))
 
 
 def suggest(folders, encoder, merges_within=None, doubtful_beyond=None):
@@ -74,26 +76,32 @@ def suggest(folders, encoder, merges_within=None, doubtful_beyond=None):
     merges_within = encoder.merge_distance if merges_within is None else merges_within
     doubtful_beyond = encoder.doubtful_distance if doubtful_beyond is None else doubtful_beyond
     names = sorted(folders)
-    samples = {n: folders[n][1][_spread(len(folders[n][0]))] for n in names}
+    samples = [folders[n][1][_spread(len(folders[n][0]))] for n in names]
+    if not names:
+        return [], []
+    # Every folder's sample against all the others at once: the index rebuilds and the page on every run use this.
+    everyone = np.concatenate(samples)
+    starts = np.cumsum([0] + [len(x) for x in samples[:-1]])
+    sizes = np.array([len(x) for x in samples])
     merges = []
-    for a in range(len(names)):
+    for a, name in enumerate(names):
+        means = np.add.reduceat(_distances(samples[a], everyone).mean(axis=0), starts) / sizes
         for b in range(a + 1, len(names)):
-            distance = _mean_distance(samples[names[a]], samples[names[b]])
-            if distance <= merges_within:
-                ids_a, ids_b = folders[names[a]][0], folders[names[b]][0]
-                merges.append(Merge(names[a], names[b], distance, [ids_a[k] for k in _spread(len(ids_a), 6)],
+            if means[b] <= merges_within:
+                ids_a, ids_b = folders[name][0], folders[names[b]][0]
+                merges.append(Merge(name, names[b], float(means[b]), [ids_a[k] for k in _spread(len(ids_a), 6)],
                                     [ids_b[k] for k in _spread(len(ids_b), 6)]))
     doubtful = []
-    for name in names:
+    for name, sample in zip(names, samples):
         ids, encodings = folders[name]
         if len(ids) < 3:
             continue  # with one or two faces, nothing says which is the odd one
-        sample = samples[name]
-        for face_id, encoding in zip(ids, encodings):
-            distances = np.sqrt(((sample - encoding) ** 2).sum(-1))
-            others = distances[distances > 1e-9]  # itself, if sampled
-            if len(others) and others.mean() > doubtful_beyond:
-                doubtful.append(Doubtful(name, face_id, float(others.mean())))
+        distances = _distances(encodings, sample)
+        others = np.ones(distances.shape, dtype=bool)
+        sampled = _spread(len(ids))
+        others[sampled, np.arange(len(sampled))] = False  # a face is not compared with itself
+        means = (distances * others).sum(1) / np.maximum(others.sum(1), 1)
+        doubtful += [Doubtful(name, face_id, float(m)) for face_id, m in zip(ids, means) if m > doubtful_beyond]
     merges.sort(key=lambda m: m.distance)
     doubtful.sort(key=lambda d: (d.folder, -d.distance))
     return merges, doubtful

@@ -7,7 +7,7 @@ frame nearest to t = k * every seconds, by the frame's own timestamp, so a
 """
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Optional
 
 import cv2
@@ -231,5 +231,3 @@ def read_index(workdir):
     """The rows of Frames/index.csv."""
     return read_csv_rows(WorkFolder(workdir).frames_index)
 
-
-FRAME_FIELDS = [f.name for f in fields(Frame)]
