@@ -55,13 +55,18 @@ def write_text(path, text):
     write_bytes(path, text.encode("utf-8"))
 
 
-def write_image(path, image, jpeg_quality=95):
-    """Write a BGR image; the extension of `path` picks the format."""
+def image_bytes(path, image, jpeg_quality=95):
+    """The file content of a BGR image written to `path` (its extension picks the format)."""
     ext = os.path.splitext(path)[1] or ".jpg"
     ok, encoded = cv2.imencode(ext, image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
     if not ok:
         raise OSError(f"OpenCV could not encode an image for {path}")
-    write_bytes(path, encoded.tobytes())
+    return encoded.tobytes()
+
+
+def write_image(path, image, jpeg_quality=95):
+    """Write a BGR image; the extension of `path` picks the format."""
+    write_bytes(path, image_bytes(path, image, jpeg_quality))
 
 
 def remove_stale_temporaries(folder):
