@@ -140,6 +140,14 @@ def run_parser(default):
                             + ", ".join(f"{name} {d.default_upsample}" for name, d in DETECTORS.items()) + ")")
     parser.add_argument("--fresh", action="store_true",
                         help="delete this work folder's frames and encodings and start over")
+    group = parser.add_argument_group("Dask (many machines)")
+    group.add_argument("--dask", metavar="ADDRESS", default=default.encoding.dask,
+                       help="detect and encode on a Dask cluster: a scheduler's address (tcp://host:8786), or local[:N] "
+                            "for N worker processes on this computer; workers need the footage at the same path")
+    group.add_argument("--dask-part", dest="dask_part_seconds", type=_positive(float, unit="s"),
+                       default=default.encoding.dask_part_seconds, metavar="SECONDS",
+                       help="seconds of video per Dask task; short footage is cut finer so every worker gets "
+                            "parts (default: %(default)s)")
     _cluster_options(parser, default)
     _common_flags(parser)
     return parser

@@ -181,6 +181,11 @@ def encode_with_progress(generators, already_encoded, estimate, engine, settings
         bar.update(done - bar.n)
 
     try:
+        if settings.encoding.dask:
+            from .encoding.dask_workers import encode_on_dask  # Dask is imported only when asked for
+
+            return encode_on_dask(generators, settings.workdir, already_encoded, engine, settings.encoding,
+                                  asdict(settings.sampling), update)
         return encode_frames(
             generators, settings.workdir, already_encoded, engine, settings.encoding.workers, update
         )

@@ -26,6 +26,8 @@ class EncodingSettings:
     upsample: Optional[int] = None  # None: the detector's own default
     models: Optional[str] = None  # a folder of the user's ONNX models; None: the installed ones
     workers: int = os.cpu_count() or 1
+    dask: Optional[str] = None  # a Dask scheduler's address, or local[:N]; None: this computer's workers
+    dask_part_seconds: float = 120.0  # video time per Dask task
 
     def engine(self):
         """The loaded face engine these settings ask for (a missing model or bad combination: one sentence)."""
