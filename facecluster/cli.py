@@ -51,6 +51,15 @@ def _positive(kind, unit=""):
     return parse
 
 
+def _dask_address(text):
+    count = text.partition(":")[2] if text.startswith("local:") else "1"
+    if text != "local" and not text.startswith("local:") and ":" not in text:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler address (tcp://host:8786) or local[:N]")
+    if not count.isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: after local: give a number of workers, e.g. local:4")
+    return text
+
+
 def _jobs(text):
     value = _bounded(int)(text)
     if value == 0 or value < -1:
@@ -141,7 +150,7 @@ def run_parser(default):
     parser.add_argument("--fresh", action="store_true",
                         help="delete this work folder's frames and encodings and start over")
     group = parser.add_argument_group("Dask (many machines)")
-    group.add_argument("--dask", metavar="ADDRESS", default=default.encoding.dask,
+    group.add_argument("--dask", metavar="ADDRESS", type=_dask_address, default=default.encoding.dask,
                        help="detect and encode on a Dask cluster: a scheduler's address (tcp://host:8786), or local[:N] "
                             "for N worker processes on this computer; workers need the footage at the same path")
     group.add_argument("--dask-part", dest="dask_part_seconds", type=_positive(float, unit="s"),

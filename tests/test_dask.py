@@ -136,3 +136,35 @@ def test_a_video_the_workers_cannot_see_is_named_with_the_worker(tmp_path):
     assert lines[0].startswith("Dask worker tcp://"), lines[0]
     assert f"cannot find {shared / 'camera1.mp4'}" in lines[0], lines[0]
     assert not list((workdir / "Encodings").glob("*.pickle")) if (workdir / "Encodings").exists() else True
+
+
+def test_a_task_whose_workers_keep_dying_stops_the_run_with_one_sentence_and_a_rerun_resumes(inputs, local_run, tmp_path):
+    import dask
+    from distributed import LocalCluster
+
+    os.environ["PYTHONPATH"] = str(ROOT)
+    # Dask gives a task up after this many deaths of workers running it (3 by default); 0 makes one enough.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
+        from distributed import Client
+
+        with Client(cluster) as client:
+            pids = client.run(os.getpid)
+        command = [sys.executable, str(ROOT / "main.py"), *map(str, inputs), "--no-progress", "--dask",
+                   cluster.scheduler_address, "--dask-part", "2"]
+        process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        encodings = tmp_path / "Encodings"
+        while process.poll() is None and len(list(encodings.glob("*.pickle"))) < 8:
+            time.sleep(0.01)
+        assert process.poll() is None, "the run ended before a worker could be killed"
+        os.kill(pids[sorted(pids)[0]], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=600)
+        assert process.returncode == 1, stderr
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("Dask gave up on "), stderr
+        assert "died again and again" in lines[0] and "a rerun resumes" in lines[0], lines[0]
+        kept = len(list(encodings.glob("*.pickle")))
+        assert kept >= 8
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert outputs(tmp_path) == outputs(local_run)

@@ -159,9 +159,7 @@ def connect(address):
     from distributed import Client, LocalCluster
 
     if address == "local" or address.startswith("local:"):
-        count = address.partition(":")[2]
-        if count and (not count.isdigit() or int(count) < 1):
-            raise UserError(f"--dask {address}: after local: give a number of workers, e.g. local:4.")
+        count = address.partition(":")[2]  # checked by the command line
         cluster = LocalCluster(n_workers=int(count) if count else (os.cpu_count() or 1), threads_per_worker=1,
                                processes=True)
         return Client(cluster), cluster
