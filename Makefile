@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
 
-.PHONY: run test setup footage fast-dlib check-dataset clean-venv
+.PHONY: run test setup footage fast-dlib check-dataset clean-venv scheduler worker
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 run: $(VENV)/.installed
@@ -28,6 +28,19 @@ $(VENV)/.installed: requirements.txt
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# Many machines (main.py --dask tcp://HOST:8786): `make scheduler` on one of them, `make worker
+# SCHEDULER=tcp://HOST:8786` on each that should encode (one one-thread worker process per core;
+# WORKERS=N for another count). Each machine needs this project at any path, set up by these
+# targets, and the footage at the same path as the computer that runs main.py.
+SCHEDULER ?=
+WORKERS ?= $(shell nproc)
+scheduler: $(VENV)/.installed
+	$(BIN)/dask scheduler
+
+worker: $(VENV)/.installed
+	@test -n "$(SCHEDULER)" || { echo "make worker: give the scheduler's address, e.g. make worker SCHEDULER=tcp://host:8786" >&2; exit 2; }
+	PYTHONPATH=$(CURDIR) $(BIN)/dask worker $(SCHEDULER) --nworkers $(WORKERS) --nthreads 1
 
 # Re-renders Footage.mp4 from public-domain portraits that ship inside the
 # matplotlib and scikit-image wheels (only this target installs them).
