@@ -32,11 +32,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 # Many machines (main.py --dask tcp://HOST:8786): `make scheduler` on one of them, `make worker
 # SCHEDULER=tcp://HOST:8786` on each that should encode (one one-thread worker process per core;
 # WORKERS=N for another count). Each machine needs this project at any path, set up by these
-# targets, and the footage at the same path as the computer that runs main.py.
+# targets, and the footage at the same path as the computer that runs main.py. The scheduler
+# unpickles tasks, so it imports this project too.
 SCHEDULER ?=
 WORKERS ?= $(shell nproc)
 scheduler: $(VENV)/.installed
-	$(BIN)/dask scheduler
+	PYTHONPATH=$(CURDIR) $(BIN)/dask scheduler
 
 worker: $(VENV)/.installed
 	@test -n "$(SCHEDULER)" || { echo "make worker: give the scheduler's address, e.g. make worker SCHEDULER=tcp://host:8786" >&2; exit 2; }

@@ -23,7 +23,7 @@ from ..common.workfolder import WorkFolder
 from ..sampling.frames import frame_jpeg, is_image_file, list_images, plan_samples
 from .datastore import frame_record, save_pickle
 
-PART_SECONDS = 120.0  # video time per task: long enough that opening and seeking cost little
+WAIT_FOR_WORKERS = 60  # seconds a scheduler may have no workers before the run gives up
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,11 @@ def encode_on_dask(generators, workdir, already_encoded, engine, encoding, sampl
     os.makedirs(folder.encodings, exist_ok=True)
     client, cluster = connect(encoding.dask)
     try:
+        try:
+            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS)
+        except TimeoutError:
+            raise UserError(f"The Dask scheduler at {encoding.dask} has had no workers for {WAIT_FOR_WORKERS} s; "
+                            f"start some (make worker SCHEDULER={encoding.dask}).") from None
         print(f"Dask: {sum(client.nthreads().values())} worker threads; dashboard at {client.dashboard_link}")
         parts = split(generators, workdir, already_encoded, sampling, encoding.dask_part_seconds,
                       sum(client.nthreads().values()))
@@ -188,7 +193,10 @@ def encode_on_dask(generators, workdir, already_encoded, engine, encoding, sampl
         order = {future.key: n for n, future in enumerate(futures)}
         received, failures, done = {}, [], 0
         try:
-            for future, result in as_completed(futures, with_results=True):
+            for future, result in as_completed(futures, with_results=True, raise_errors=False):
+                part = part_of[future.key]
+                if future.status == "error":
+                    raise _stopped(part, result[1], KilledWorker)
                 frames = []
                 for frame, jpeg, record, error in result["frames"]:
                     frames.append(Frame(**frame))
@@ -198,16 +206,8 @@ def encode_on_dask(generators, workdir, already_encoded, engine, encoding, sampl
                     if frame["frame_id"] not in already_encoded:
                         done += 1
                 received[order[future.key]] = frames
-                generators[part_of[future.key].position].problems.extend(result["problems"])
+                generators[part.position].problems.extend(result["problems"])
                 progress(done)
-        except KilledWorker:
-            raise UserError(f"Dask gave up on {part_of[future.key].describe()}: the workers running it died "
-                            "again and again; the frames received so far are saved and a rerun resumes.") from None
-        except UserError:
-            raise
-        except Exception as error:
-            raise UserError(f"A Dask worker failed on {part_of[future.key].describe()}: {_worker_error(error)}; "
-                            "the frames received so far are saved and a rerun resumes.") from None
         finally:
             client.cancel(futures)
         return [frame for n in sorted(received) for frame in received[n]], failures
@@ -232,8 +232,16 @@ def _save(folder, workdir, frame, jpeg, record):
     return None
 
 
-def _worker_error(error):
-    if isinstance(error, ModuleNotFoundError) and error.name and error.name.startswith("facecluster"):
-        return ("the worker cannot import facecluster: start it from this project's folder with its "
-                "environment (see the README, 'Many machines')")
-    return f"{type(error).__name__}: {error}"
+def _stopped(part, error, killed_worker):
+    """The one sentence that ends the run when a task failed on the workers."""
+    if isinstance(error, UserError):  # the worker's own sentence
+        return error
+    saved = "the frames received so far are saved and a rerun resumes"
+    if isinstance(error, killed_worker):
+        return UserError(f"Dask gave up on {part.describe()}: the workers running it died again and again; {saved}.")
+    cannot_import = isinstance(error, ModuleNotFoundError) and (error.name or "").startswith("facecluster")
+    if cannot_import or "deserializ" in str(error):  # the scheduler unpickles tasks too
+        return UserError("The Dask scheduler or a worker cannot load this program's tasks: start them with this "
+                         "project on their PYTHONPATH and the same requirements, as make scheduler and make worker "
+                         f"do (see the README, 'Many machines'); {saved}.")
+    return UserError(f"A Dask worker failed on {part.describe()} ({type(error).__name__}: {error}); {saved}.")
