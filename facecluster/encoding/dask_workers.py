@@ -44,7 +44,8 @@ class Part:
             return self.source
         if isinstance(self.plan, range):
             return f"{self.source} (images {self.plan.start + 1} to {self.plan.stop})"
-        return f"{self.source} ({self.plan[0].timestamp:.0f} s to {self.plan[-1].timestamp:.0f} s)"
+        first, last = self.plan[0].timestamp, self.plan[-1].timestamp
+        return f"{self.source} ({first:.0f} s to {last:.0f} s)" if last > first else f"{self.source} (at {first:.0f} s)"
 
 
 def split(generators, workdir, already_encoded, sampling, part_seconds, workers):
