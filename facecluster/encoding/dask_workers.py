@@ -208,6 +208,7 @@ def encode_on_dask(generators, workdir, already_encoded, engine, encoding, sampl
                         done += 1
                 received[order[future.key]] = frames
                 generators[part.position].problems.extend(result["problems"])
+                future.release()  # written: the cluster need not keep the part's JPEGs any longer
                 progress(done)
         finally:
             client.cancel(futures)
