@@ -52,7 +52,7 @@ def split(generators, workdir, already_encoded, sampling, part_seconds, workers)
     """The parts of every source, in source and time order, sized so every worker gets several."""
     saved = set(_saved_frame_ids(workdir, generators))
     encoded = set(already_encoded)
-    pieces = []  # (generator position, generator, plan, to_the_end, samples in the whole source)
+    pieces = []  # (position, absolute path, generator, plan, samples in the source, truncated?)
     for position, generator in enumerate(generators):
         source = os.path.abspath(generator.source)
         if os.path.isdir(source) or is_image_file(source):
