@@ -20,7 +20,7 @@ import numpy as np
 from ..common.errors import UserError
 from ..common.files import remove_stale_temporaries, write_bytes
 from ..common.workfolder import WorkFolder
-from ..sampling.frames import frame_jpeg, is_image_file, list_images, plan_samples
+from ..sampling.frames import Frame, FramesGenerator, frame_jpeg, is_image_file, list_images, plan_samples
 from .datastore import frame_record, save_pickle
 
 WAIT_FOR_WORKERS = 60  # seconds a scheduler may have no workers before the run gives up
@@ -50,10 +50,9 @@ class Part:
 
 def split(generators, workdir, already_encoded, sampling, part_seconds, workers):
     """The parts of every source, in source and time order, sized so every worker gets several."""
-    saved = set(_saved_frame_ids(workdir, generators))
-    encoded = set(already_encoded)
     pieces = []  # (position, absolute path, generator, plan, samples in the source, truncated?)
     for position, generator in enumerate(generators):
+        remove_stale_temporaries(os.path.join(workdir, generator.folder))  # as a local run's generator does
         source = os.path.abspath(generator.source)
         if os.path.isdir(source) or is_image_file(source):
             count = len(list_images(source)) if os.path.isdir(source) else 1
@@ -65,32 +64,20 @@ def split(generators, workdir, already_encoded, sampling, part_seconds, workers)
     per_part = max(1, min(round(part_seconds / sampling["every"]), math.ceil(total / (4 * max(1, workers)))))
     parts = []
     for position, source, generator, plan, count, truncated in pieces:
-        if plan is None:  # its packet times cannot place frames: one task walks it all
-            ours = {i for i in encoded | saved if i.startswith(generator.name + "_")}
-            chunks = [(None, ours, False)]
-        else:
-            chunks = []
-            for start in range(0, count, per_part):
-                chunk = plan[start:start + per_part]
-                numbers = [n + 1 for n in chunk] if isinstance(chunk, range) else [p.number for p in chunk]
-                ours = {WorkFolder.frame_file(generator.name, n)[0] for n in numbers}
-                chunks.append((chunk, ours, truncated and start + per_part >= count))
-        for chunk, ours, to_the_end in chunks:
+        if plan is None:  # its packet times cannot place frames: one task walks it all, sending every JPEG
+            ours = {i for i in already_encoded if i.startswith(generator.name + "_")}
+            parts.append(Part(position, source, generator.name, sampling, None, False, frozenset(ours), frozenset()))
+            continue
+        for start in range(0, count, per_part):
+            chunk = plan[start:start + per_part]
+            numbers = [n + 1 for n in chunk] if isinstance(chunk, range) else [p.number for p in chunk]
+            files = [WorkFolder.frame_file(generator.name, n) for n in numbers]
             # Only the part's own frame ids travel with it.
-            parts.append(Part(position, source, generator.name, sampling, chunk, to_the_end,
-                              frozenset(encoded & ours), frozenset(saved & ours)))
+            encoded = frozenset(i for i, _ in files if i in already_encoded)
+            saved = frozenset(i for i, path in files if os.path.exists(os.path.join(workdir, path)))
+            parts.append(Part(position, source, generator.name, sampling, chunk,
+                              truncated and start + per_part >= count, encoded, saved))
     return parts
-
-
-def _saved_frame_ids(workdir, generators):
-    folder = WorkFolder(workdir)
-    for generator in generators:
-        frames = os.path.join(workdir, generator.folder)
-        remove_stale_temporaries(frames)
-        if os.path.isdir(frames):
-            for name in os.listdir(frames):
-                if name.startswith("frame_") and name.endswith(".jpg"):
-                    yield folder.frame_file(generator.name, int(name[6:-4]))[0]
 
 
 # --- On the worker ------------------------------------------------------------------------------
@@ -122,8 +109,6 @@ def encode_part(part, encoding, expected):
     jpeg is None where this process has the frame's JPEG already; record is None where it has the
     pickle. expected: the engine settings of this process, which the worker's must equal.
     """
-    from ..sampling.frames import FramesGenerator
-
     if not os.path.exists(part.source):
         raise UserError(f"{_where()} cannot find {part.source}; every worker needs the footage at the same "
                         "path (a shared or mounted folder).")
@@ -173,8 +158,6 @@ def connect(address):
 def encode_on_dask(generators, workdir, already_encoded, engine, encoding, sampling, progress=None):
     """Stage 2 on Dask: like pipeline.encode_frames, returns (every sampled frame, in order; [(frame path, reason)])."""
     from distributed import KilledWorker, as_completed
-
-    from ..sampling.frames import Frame
 
     progress = progress or (lambda done: None)
     folder = WorkFolder(workdir)

@@ -121,7 +121,8 @@ class FramesGenerator:
             yield frame
 
     def images(self, need=lambda frame: True, plan=None, to_the_end=False):
-        """(Frame, BGR image) of each sampled frame, nothing written; the image is None where need(frame) is false.
+        """(Frame, BGR image) of each sampled frame, nothing written; a video frame's image is None where
+        need(frame) is false (an image file is always read: its size comes from it).
 
         plan: only part of the source. For a video, PlannedFrames (from plan_samples), found by seeking
         near the first of them: the same frames, pixels and numbers as walking from the start. For images,
