@@ -1,4 +1,4 @@
-"""Cluster quality on labeled data built from ../shared/fixtures, for both face engines and every --algorithm.
+"""Cluster quality on labeled data built from tests/data, for both face engines and every --algorithm.
 
     .venv/bin/python bench/cluster_quality.py [OUT_FOLDER]
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 from tools.scenes import Appearance, make_sprite, render_video, truth_json  # noqa: E402
 

@@ -1,6 +1,6 @@
 """How the clustering would change with eps, on a finished run whose people are known.
 
-    python main.py ../shared/fixtures/faces --workdir /tmp/photos
+    python main.py tests/data/faces --workdir /tmp/photos
     python bench/eps_table.py /tmp/photos
 
 The truth is each face's source folder name (image-folder input laid out as

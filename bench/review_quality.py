@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-LFW = ROOT.parent / "shared" / "fixtures" / "lfw_dev"
+LFW = ROOT / "tests" / "data" / "lfw_dev"
 sys.path.insert(0, str(ROOT))
 from facecluster.output.clustered import read_labels  # noqa: E402
 from facecluster.review.suggest import folder_encodings, suggest  # noqa: E402

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/speed.py [--seconds 60] [--workers 2] [--memory 30,60,120]
 
-Renders a 1280x720, 29.97 fps video of fixture faces (../shared/fixtures), then:
+Renders a 1280x720, 29.97 fps video of fixture faces (tests/data), then:
   decode-only       walk the video as FramesGenerator does (grab, retrieve sampled frames)
   read-all decode   cv2.VideoCapture.read() of every frame, as the baseline does
   detect+encode     one process, on the sampled frames, for the default engine (YuNet + SFace)
@@ -32,7 +32,7 @@ from pathlib import Path
 import cv2
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "data"
 sys.path.insert(0, str(ROOT))
 from facecluster.encoding.faces import FaceEngine  # noqa: E402
 from facecluster.sampling.frames import FramesGenerator, fit_within  # noqa: E402

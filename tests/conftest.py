@@ -1,6 +1,7 @@
 """Shared test set-up: real fixture faces, videos rendered from them, one pipeline run per session."""
 
 import csv
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ import cv2
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "data"  # real photos and a clip, with their sources in SOURCES.md
 sys.path.insert(0, str(ROOT))
 
 from tools.scenes import NTSC_FPS, Appearance, make_sprite, render_video  # noqa: E402
@@ -35,6 +36,12 @@ def run_main(args, cwd, timeout=900):
     )
 
 
+def require_unshare():
+    """Fail (never skip) with one sentence where the machine cannot give a test its own private mounts."""
+    works = shutil.which("unshare") and subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0
+    assert works, "this test needs 'unshare -rm' (Debian's util-linux, with user namespaces allowed) for a private mount"
+
+
 def finished_run(tmp_path_factory, name, *args):
     """A fresh work folder in which main.py has run on `args` and succeeded."""
     workdir = tmp_path_factory.mktemp(name)
@@ -50,7 +57,7 @@ def read_csv(path):
 
 @pytest.fixture(scope="session")
 def fixtures():
-    assert FIXTURES.is_dir(), f"the test fixtures are expected at {FIXTURES}"
+    assert (FIXTURES / "faces").is_dir(), f"the test data is missing from {FIXTURES} (it is part of the repository)"
     return FIXTURES
 
 

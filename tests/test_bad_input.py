@@ -4,7 +4,7 @@ import pickle
 import shutil
 
 import pytest
-from conftest import ROOT, read_csv, run_main
+from conftest import ROOT, read_csv, require_unshare, run_main
 
 
 def assert_one_sentence(result, *fragments, code=1):
@@ -249,8 +249,7 @@ def test_a_full_disk_is_one_sentence_and_keeps_what_was_finished(tmp_path):
     import subprocess
     import sys
 
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
-        pytest.skip("needs unshare to mount a small private tmpfs")
+    require_unshare()
     disk = tmp_path / "disk"
     disk.mkdir()
     script = (f"mount -t tmpfs -o size=700k tmpfs {disk} && cd {disk} && "

@@ -9,7 +9,7 @@ import sys
 import time
 
 import pytest
-from conftest import FIXTURES, ROOT, run_main
+from conftest import FIXTURES, ROOT, require_unshare, run_main
 
 CLIP = FIXTURES / "video" / "short_hamilton_clip.mp4"
 
@@ -108,8 +108,7 @@ def test_a_killed_run_resumes_on_dask_with_the_same_result(inputs, local_run, tm
 def test_a_video_the_workers_cannot_see_is_named_with_the_worker(tmp_path):
     from distributed import LocalCluster
 
-    if shutil.which("unshare") is None or subprocess.run(["unshare", "-rm", "true"]).returncode != 0:
-        pytest.skip("needs unshare to hide a folder from the worker")
+    require_unshare()
     shared = tmp_path / "shared"
     shared.mkdir()
     shutil.copy(CLIP, shared / "camera1.mp4")

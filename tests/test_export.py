@@ -235,9 +235,3 @@ def test_review_page_shows_the_folders_as_named_and_every_image_exists(reviewed,
         else:
             assert (clustered / unquote(src)).exists(), src
 
-
-def test_ultralytics_reads_the_dataset(reviewed, exported):
-    """Ultralytics' own dataset checker, where Ultralytics is installed (it needs PyTorch; not in requirements)."""
-    checker = pytest.importorskip("ultralytics.data.utils")
-    info = checker.check_det_dataset(str(reviewed[0] / "Dataset" / "data.yaml"))
-    assert info["nc"] == 3 and list(info["names"].values()) == ["biden", "kit_and_rose", "obama"]

@@ -1,7 +1,7 @@
 """Render synthetic footage from portrait photos, with the ground truth of who is where.
 
 Used by render_footage.py (the shipped Footage.mp4) and by the tests, which
-build videos from ../shared/fixtures at test time.
+build videos from the photos in tests/data at test time.
 """
 
 from dataclasses import dataclass
