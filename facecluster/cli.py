@@ -4,7 +4,7 @@
     python main.py cluster [options]              cluster encodings.pickle again (--suggest-eps: a table)
     python main.py evaluate --truth T             score faces.csv against known identities
     python main.py export                         the reviewed folders as a YOLO training set
-    python main.py review                         likely merges and doubtful faces, as the folders are now
+    python main.py review                         the review app (--list: likely merges and doubtful faces)
 """
 
 import argparse
@@ -222,9 +222,18 @@ def export_parser(default):
 
 def review_parser(default):
     parser = _Parser(prog="main.py review",
-                     description="List the folders that are likely one person and the faces that are likely someone "
-                                 "else, as ClusteredFaces/ is now (index.html shows the same, with the faces).")
+                     description="Open the review app in your browser: name people, answer 'same person?', move "
+                                 "wrong faces, undo. It changes only ClusteredFaces/, as you could by hand.")
     _workdir_option(parser, default)
+    parser.add_argument("--no-browser", dest="browser", action="store_false",
+                        help="print the address without opening a browser (e.g. on a remote shell)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to listen on (default: %(default)s, this computer only; another one lets "
+                             "other computers in, with a warning)")
+    parser.add_argument("--port", type=_bounded(int, 0, 65535), default=0,
+                        help="port to listen on (default: a free one)")
+    parser.add_argument("--list", action="store_true",
+                        help="print the likely merges and doubtful faces instead, and rewrite index.html")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="accepted for symmetry")
     return parser
 
@@ -256,10 +265,18 @@ def _refuse(sentence):
     sys.exit(2)
 
 
-def _command(command, args):
+def _recover(args):
+    """Finish or remove what a killed run left half-added (under the work folder's lock)."""
     from .output.clustered import recover
+    from .review.page import write_review_page
 
-    recover(os.path.join(args.workdir, getattr(args, "clustered", CLUSTERED)))  # what a killed run left half-added
+    clustered = os.path.join(args.workdir, getattr(args, "clustered", CLUSTERED))
+    if recover(clustered):
+        write_review_page(clustered)
+
+
+def _command(command, args):
+    _recover(args)
     if command == "cluster":
         from .run import recluster
 
@@ -301,6 +318,12 @@ def main(argv=None):
     args = parser(default).parse_args(argv[1:] if command else argv)
     try:
         # One command at a time per work folder; `run` makes the folder, the others need it to exist already.
+        if command == "review" and not args.list:  # the app takes the lock for each change, not for its lifetime
+            from .reviewapp.app import serve
+
+            with WorkFolder(args.workdir).lock():
+                _recover(args)
+            return serve(args.workdir, args.host, args.port, args.browser)
         with WorkFolder(args.workdir).lock(create=command is None):
             return _command(command, args)
     except UserError as error:

@@ -26,7 +26,12 @@ from .encoding.pipeline import WorkerDied, encode_frames
 from .output.clustered import check_replaceable, is_edited
 from .output.portraits import FaceImageGenerator
 from .review.incremental import add_new_faces
+from .review.page import write_review_page
 from .sampling.frames import FramesGenerator, list_images, source_names, write_index
+
+
+NEXT_STEPS = ("Next: 'python main.py review' opens the review app in your browser (name people, merge, fix), "
+              "then 'python main.py export' writes the training set.")
 
 
 def run(sources, settings):
@@ -105,6 +110,8 @@ def cluster_and_write(table, settings, problems=()):
     clustered = WorkFolder(settings.workdir).clustered
     if os.path.exists(clustered) and is_edited(clustered) and not settings.force:
         print(add_new_faces(table, settings, settings.progress))
+        write_review_page(clustered)
+        print(NEXT_STEPS)
         return report(problems)
     assignment = assign_people(table, settings.clustering, settings.workdir)
     unclustered = sum(1 for c, r in zip(assignment.clusters.tolist(), assignment.rejected) if c == UNCLUSTERED and not r)
@@ -116,7 +123,9 @@ def cluster_and_write(table, settings, problems=()):
     if score is not None:
         print(f"Silhouette of the clusters: {score:.3f} (1 is best; near 0, clusters overlap).")
     FaceImageGenerator(progress=settings.progress).generate(table, assignment, settings.workdir, settings.force)
+    write_review_page(clustered)
     print(f"Portraits, annotations and montages are in {clustered}/.")
+    print(NEXT_STEPS)
     return report(problems)
 
 

@@ -47,12 +47,14 @@ class FaceClusterUtility:
         self.pca = pca
         self.jobs = jobs
 
-    def cluster(self, features, frames=None, tracks=None):
+    def cluster(self, features, frames=None, tracks=None, cannot_link=()):
         """One label per face: 0, 1, ... numbered by first appearance, or -1.
 
         frames: frame number per face; faces of one frame never share a cluster.
         tracks: track id per face; the faces of a track share a label, the one
             most of them got.
+        cannot_link: pairs (first faces, second faces) a person said are different people; no cluster
+            holds faces of both sides.
         """
         features = np.asarray(features, dtype=np.float64)
         count = len(features)
@@ -66,7 +68,7 @@ class FaceClusterUtility:
             features = PCA(n_components=self.pca, random_state=0).fit_transform(features)
         labels = vote_per_track(self._fit(features), tracks)
         threshold = np.inf if ALGORITHMS[self.algorithm].needs_people else self.eps
-        labels = split_cannot_link(features, labels, frames, tracks, threshold)
+        labels = split_cannot_link(features, labels, cannot_link_tokens(frames, cannot_link), tracks, threshold)
         return renumber_by_first_appearance(_drop_small(labels, self.min_samples))
 
     def _fit(self, features):
@@ -127,27 +129,56 @@ def vote_per_track(labels, tracks):
     return labels
 
 
-def split_cannot_link(features, labels, frames, tracks, threshold):
-    """Re-cluster each cluster that holds two faces of one frame.
+def cannot_link_tokens(frames, cannot_link=()):
+    """Per face, its {slot: value} tokens: two faces whose tokens share a slot with different values are two people.
+
+    Two faces of one frame share the slot of that frame (each face its own value); a person's answer
+    "these are different people" (common/answers.py) is a slot whose two sides have the values 0 and 1.
+    """
+    tokens = [{("frame", frame): face} for face, frame in enumerate(np.asarray(frames).tolist())]
+    for number, (first, second) in enumerate(cannot_link):
+        for side, faces in enumerate((first, second)):
+            for face in np.asarray(faces, dtype=int).tolist():
+                tokens[face][("answer", number)] = side
+    return tokens
+
+
+def _conflict(a, b):
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return any(slot in large and large[slot] != value for slot, value in small.items())
+
+
+def _holds_two_people(tokens):
+    seen = {}
+    for face in tokens:
+        if _conflict(seen, face):
+            return True
+        seen.update(face)
+    return False
+
+
+def split_cannot_link(features, labels, tokens, tracks, threshold):
+    """Re-cluster each cluster that holds two faces that are two people (`cannot_link_tokens`).
 
     Inside such a cluster, faces are joined closest first (pairs within
     `threshold` only), starting from their tracks, and skipping any join that
-    would put two faces of one frame together.
+    would put two people together.
     """
     labels = labels.copy()
     next_label = labels.max() + 1
     for label in sorted(set(labels.tolist()) - {UNCLUSTERED}):
         members = np.flatnonzero(labels == label)
-        if len(set(frames[members].tolist())) == len(members):
+        if not _holds_two_people([tokens[m] for m in members.tolist()]):
             continue
-        for group in _constrained_single_linkage(features[members], frames[members], tracks[members], threshold):
+        for group in _constrained_single_linkage(features[members], [tokens[m] for m in members.tolist()],
+                                                 tracks[members], threshold):
             labels[members[group]] = next_label
             next_label += 1
     return labels
 
 
-def _constrained_single_linkage(features, frames, tracks, threshold):
-    """Groups (lists of row indexes): tracks first, then pairs within threshold, closest first, never two of one frame."""
+def _constrained_single_linkage(features, tokens, tracks, threshold):
+    """Groups (lists of row indexes): tracks first, then pairs within threshold, closest first, never two people."""
     from scipy.spatial import cKDTree
 
     tree = cKDTree(features)
@@ -156,7 +187,7 @@ def _constrained_single_linkage(features, frames, tracks, threshold):
     graph = tree.sparse_distance_matrix(tree, limit, output_type="coo_matrix")
     edges = sorted((d, i, j) for d, i, j in zip(graph.data.tolist(), graph.row.tolist(), graph.col.tolist()) if i < j)
     parent = list(range(len(features)))
-    seen_in = [{frame} for frame in frames.tolist()]  # frames covered by each group, kept at its root
+    held = [dict(t) for t in tokens]  # the tokens of each group, kept at its root
 
     def root(i):
         while parent[i] != i:
@@ -166,9 +197,9 @@ def _constrained_single_linkage(features, frames, tracks, threshold):
 
     def join(i, j):
         a, b = root(i), root(j)
-        if a != b and not (seen_in[a] & seen_in[b]):
+        if a != b and not _conflict(held[a], held[b]):
             parent[b] = a
-            seen_in[a] |= seen_in[b]
+            held[a].update(held[b])
 
     first_of_track = {}
     for i, track in enumerate(tracks.tolist()):

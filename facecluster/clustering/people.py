@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..common.answers import cannot_link
 from ..common.errors import UserError
 from ..encoding.encoders import ENCODERS
 from ..encoding.faces import landmarks_68
@@ -76,9 +77,11 @@ def landmarks_of(table, workdir="."):
 def assign_people(table, clustering, workdir=".", tracks=None):
     """Cluster the faces of a FaceTable as `clustering` (settings.ClusteringSettings) asks.
 
-    workdir: where the frames are (read only for --features landmarks).
+    workdir: where the frames are (read only for --features landmarks), and the review's answers: faces a
+        person said are different people never share a cluster.
     tracks: a track id per face, when the caller has linked them itself.
     """
+
     rejected = quality_problems(table, clustering.min_face, clustering.min_sharpness)
     if not clustering.tracks:
         tracks = list(range(len(table)))
@@ -91,5 +94,13 @@ def assign_people(table, clustering, workdir=".", tracks=None):
         clusters[keep] = FaceClusterUtility(
             clustering.algorithm, eps_of(table, clustering), clustering.min_samples, clustering.people, clustering.pca,
             clustering.jobs
-        ).cluster(features[keep], frames=table.frame[keep], tracks=np.array(tracks)[keep])
+        ).cluster(features[keep], frames=table.frame[keep], tracks=np.array(tracks)[keep],
+                  cannot_link=_kept(cannot_link(workdir, table), keep))
     return Assignment(clusters, tracks, rejected, features)
+
+
+def _kept(pairs, keep):
+    """Cannot-link pairs of table rows, renumbered to the rows kept for clustering."""
+    position = np.cumsum(keep) - 1
+    kept = [([position[i] for i in a if keep[i]], [position[i] for i in b if keep[i]]) for a, b in pairs]
+    return [(a, b) for a, b in kept if a and b]

@@ -6,6 +6,8 @@
     ClusteredFaces/                    the people (its inside: clustered.py)
     Dataset/                           `main.py export` (its inside: export/)
     evaluation.json                    `main.py evaluate`
+    review-answers.json                the review app's "different people" answers (common/answers.py)
+    .cache/faces/                      the review app's face crops, derived from Frames/
     .workfolder-id                     this folder's identity, which copies of it share
 """
 
@@ -90,6 +92,16 @@ class WorkFolder:
     @property
     def dataset(self):
         return self / DATASET
+
+    @property
+    def answers(self):
+        """What a person answered in the review app (common/answers.py)."""
+        return self / "review-answers.json"
+
+    @property
+    def review_cache(self):
+        """Face crops the review app cut from the frames (derived: safe to delete)."""
+        return self / os.path.join(".cache", "faces")
 
     @property
     def evaluation(self):

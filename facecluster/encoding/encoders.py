@@ -33,6 +33,7 @@ class DlibEncoder:
     track_distance = 0.4
     eps_range = (0.30, 0.65)
     merge_distance = 0.55  # review suggestions (review/suggest.py); not measured on lfw_dev for dlib
+    ask_within = 0.65  # the review app asks 'same person?' up to this RMS distance; not measured for dlib
     doubtful_distance = 0.6
 
     def __init__(self, models_dir=None):
@@ -87,6 +88,10 @@ class SFaceEncoder:
     # Review suggestions (review/suggest.py), measured on lfw_dev by bench/review_quality.py: at 1.1, 12 of 13
     # true merges and no false one; at 1.15, all of 50 misplaced faces and 4 false flags.
     merge_distance = 1.1
+    # The review app asks "same person?" of folders (and of a lone face against a folder) up to this root-mean-square
+    # distance between their faces: on lfw_dev, two halves of one person's photos were at most 1.126 apart and a
+    # photo at most 1.120 from the rest of its person; beyond 1.2 two folders are clearly two people.
+    ask_within = 1.2
     doubtful_distance = 1.15
 
     def __init__(self, models_dir=None):

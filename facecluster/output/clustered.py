@@ -3,6 +3,7 @@
     Face_<n>/face_<id>.jpg + .txt   a portrait of person n and its YOLO annotation (a person renames Face_<n>)
     Unclustered/, LowQuality/       faces that joined no one / were kept out of clustering
     Montage/Face_<n>.jpg            up to 25 of person n's faces
+    _not_a_face/, _not_wanted/      the review app's buckets (any _folder is ignored as a person)
     faces.csv                       one row per face; <id> is its face_id
     classes.txt, index.html         the annotations' class; the review page (review/page.py)
     .manifest.json                  what this program wrote, by content (manifest.py)
@@ -13,6 +14,7 @@ face out. A fresh result is written in a staging folder and swapped in; new
 footage is added to a folder a person has edited, through the same writer.
 """
 
+import contextlib
 import glob
 import json
 import os
@@ -36,7 +38,8 @@ FACES_CSV = "faces.csv"
 CLASSES = "classes.txt"
 REVIEW_PAGE = "index.html"
 MANIFEST = ".manifest.json"
-OURS_AT_TOP = {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE}
+REVIEW_HISTORY = ".review-history.json"  # the review app's undo and redo (reviewapp/history.py)
+OURS_AT_TOP = {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE, REVIEW_HISTORY}
 REWRITTEN = (MANIFEST, REVIEW_PAGE)
 ADDING, JOURNAL = ".adding", ".journal"  # new faces for an edited folder are staged in <folder>.adding/  # rewritten by every command, so never a sign of a person's edit
 PORTRAIT = re.compile(r"^face_(\d+)\.jpg$", re.IGNORECASE)
@@ -175,16 +178,18 @@ def add_to_edited(folder, table, placed, rows, montages, renderer, workdir):
 
 
 def recover(folder):
-    """Finish the addition a killed run journaled in `folder`'s staging folder, or remove one it had not."""
+    """Finish the addition a killed run journaled in `folder`'s staging folder, or remove one it had not.
+
+    Returns True if it finished one (the folder changed: the caller rewrites the review page)."""
     staging = folder + ADDING
     if not os.path.isdir(staging):
-        return
+        return False
     try:
         with open(os.path.join(staging, JOURNAL), encoding="utf-8") as f:
             planned = json.load(f)
     except (OSError, ValueError):
         shutil.rmtree(staging)  # killed before its journal: nothing of it has reached the folder
-        return
+        return False
     for relative in planned:
         source, target = os.path.join(staging, relative), manifest.inside(folder, relative)
         if target is not None and os.path.exists(source):  # moved already by the run that was killed
@@ -192,15 +197,12 @@ def recover(folder):
             os.replace(source, target)
     finish(folder, human_edited=True)
     shutil.rmtree(staging)
+    return True
 
 
 def finish(folder, human_edited):
-    """Rewrite the review page and record what `folder` holds now; once a person has edited it, it stays theirs."""
-    from ..review.page import (
-        write_review_page,  # imported here: the page reads folders through this module
-    )
-
-    write_review_page(folder)
+    """Record what `folder` holds now; once a person has edited it, it stays theirs. (The review page is the
+    caller's to rewrite: the page sits above this layout.)"""
     manifest.write(os.path.join(folder, MANIFEST), manifest.listing(folder, REWRITTEN), human_edited=human_edited)
 
 
@@ -282,6 +284,7 @@ def remove_stale_staging(folder):
 class LabelState:
     rows: list  # faces.csv rows, by face id order
     folder_of: dict = field(default_factory=dict)  # face id -> top-level folder its portrait is in now
+    path_of: dict = field(default_factory=dict)  # face id -> its portrait's path, relative to the folder
     strays: list = field(default_factory=list)  # files this program did not write (relative paths)
     duplicates: dict = field(default_factory=dict)  # face id -> folders holding a copy of its portrait
 
@@ -307,6 +310,7 @@ def read_labels(clustered):
                 continue
             if match and int(match.group(1)) in known and top != ".":
                 found.setdefault(int(match.group(1)), []).append(top)
+                state.path_of[int(match.group(1))] = relative
             elif _annotation_of_known(name, known):
                 continue  # an annotation travels with its portrait, or is left behind: the portrait decides
             else:
@@ -316,9 +320,131 @@ def read_labels(clustered):
             state.folder_of[face_id] = folders[0]
         else:
             state.duplicates[face_id] = sorted(set(folders))
+            del state.path_of[face_id]
     return state
 
 
 def _annotation_of_known(name, known):
     match = PORTRAIT.match(os.path.splitext(name)[0] + ".jpg") if name.lower().endswith(".txt") else None
     return bool(match) and int(match.group(1)) in known
+
+
+# A person's operations, as the review app does them: each is the file operation a person could do by hand
+# (rename a folder, move a portrait with its annotation, put it in a bucket), planned as steps that can be
+# checked before anything moves, applied again after a kill (a step already done is skipped), and inverted.
+#   ["move", from, to]   rename a file or folder (paths relative to ClusteredFaces/)
+#   ["mkdir", path]      make a folder            ["rmdir", path]   remove a folder once it is empty
+NOT_A_FACE = "_not_a_face"  # the detector was wrong: no face is there
+NOT_WANTED = "_not_wanted"  # a real face of someone the person does not want as a class
+BUCKETS = (NOT_A_FACE, NOT_WANTED)
+RESERVED = set(NOT_PEOPLE) | {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE, REVIEW_HISTORY}
+
+
+def name_problem(name):
+    """Why `name` cannot be a person's folder name (None if it can)."""
+    if not name or not name.strip():
+        return "a name cannot be empty"
+    if name != name.strip():
+        return "a name cannot start or end with a space"
+    if "/" in name or "\\" in name or name in (".", "..") or "\0" in name:
+        return "a name cannot hold / or \\ or be . or .."
+    if name.startswith(".") or name in RESERVED:
+        return f"{name} is a name this program uses itself"
+    if len(name.encode("utf-8")) > 200:
+        return "a name can be at most 200 bytes long"
+    return None
+
+
+def _files_below(clustered, folder):
+    found = []
+    for root, _, files in os.walk(os.path.join(clustered, folder)):
+        found += [os.path.relpath(os.path.join(root, n), clustered).replace(os.sep, "/") for n in files]
+    return found
+
+
+def _annotation(clustered, portrait):
+    """The annotation beside a portrait (same stem, .txt in any case), relative, or None."""
+    stem = os.path.splitext(portrait)[0]
+    for ext in (".txt", ".TXT"):
+        if os.path.lexists(os.path.join(clustered, stem + ext)):
+            return stem + ext
+    return None
+
+
+def plan_move_faces(clustered, state, face_ids, folder):
+    """Steps that move each face's portrait (and annotation) into top-level `folder`, made if missing; a person
+    folder left with no file is removed."""
+    steps = [] if os.path.isdir(os.path.join(clustered, folder)) else [["mkdir", folder]]
+    moved, emptied = set(), set()
+    for face_id in face_ids:
+        portrait = state.path_of[face_id]
+        source = portrait.split("/")[0]
+        if source == folder:
+            continue
+        for path in (portrait, _annotation(clustered, portrait)):
+            if path is not None:
+                steps.append(["move", path, f"{folder}/{os.path.basename(path)}"])
+                moved.add(path)
+        emptied.add(source)
+    for source in sorted(emptied):
+        if source not in NOT_PEOPLE and set(_files_below(clustered, source)) <= moved:
+            steps.append(["rmdir", source])
+    return steps
+
+
+def plan_rename(clustered, old, new):
+    """Steps that rename folder `old` to `new`; into an existing `new`, they move every file of `old` there
+    (a merge), and refuse if a name is taken in both."""
+    problem = name_problem(new)
+    if problem:
+        raise UserError(f"Cannot name a folder {new!r}: {problem}.")
+    if old == new:
+        return []
+    if not os.path.lexists(os.path.join(clustered, new)):
+        return [["move", old, new]]
+    steps = []
+    for entry in sorted(os.listdir(os.path.join(clustered, old))):
+        if os.path.lexists(os.path.join(clustered, new, entry)):
+            raise UserError(f"Cannot merge {old} into {new}: both hold a file {entry}.")
+        steps.append(["move", f"{old}/{entry}", f"{new}/{entry}"])
+    return steps + [["rmdir", old]]
+
+
+def inverse_steps(steps):
+    """The steps that undo `steps`."""
+    opposite = {"mkdir": "rmdir", "rmdir": "mkdir"}
+    return [["move", s[2], s[1]] if s[0] == "move" else [opposite[s[0]], s[1]] for s in reversed(steps)]
+
+
+def check_steps(clustered, steps):
+    """Refuse, before anything moves, steps that the folder as it is now (a hand edit meanwhile?) does not allow."""
+    there, gone = set(), set()
+    exists = lambda p: (p in there or os.path.lexists(os.path.join(clustered, p))) and p not in gone  # noqa: E731
+    for step in steps:
+        for path in step[1:]:
+            if manifest.inside(clustered, path) is None:
+                raise UserError(f"{path} is not inside {clustered}.")
+        if step[0] == "move":
+            if not exists(step[1]):
+                raise UserError(f"{step[1]} is no longer in {clustered} (changed meanwhile?); reload the page.")
+            if exists(step[2]):
+                raise UserError(f"{step[2]} already exists in {clustered} (changed meanwhile?); reload the page.")
+            gone.add(step[1])
+            there.add(step[2])
+            gone.discard(step[2])
+
+
+def apply_steps(clustered, steps):
+    """Carry out `steps`; a step a killed earlier attempt already did is skipped, so this also rolls forward."""
+    for step in steps:
+        kind, path = step[0], os.path.join(clustered, step[1])
+        if kind == "mkdir":
+            os.makedirs(path, exist_ok=True)
+        elif kind == "rmdir":
+            with contextlib.suppress(FileNotFoundError, OSError):
+                os.rmdir(path)  # a folder still holding a file (a person's, meanwhile) stays
+        else:
+            target = os.path.join(clustered, step[2])
+            if os.path.lexists(path) and not os.path.lexists(target):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.rename(path, target)
