@@ -25,8 +25,14 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/python -c "from facecluster.encoding.faces import FaceEngine; FaceEngine().load()"
 	touch $@
 
+# The review app's tests drive a real browser: Debian's Chromium and its driver (apt-get, where missing).
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  echo "Installing Debian's chromium and chromium-driver for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null \
+	  || { echo "make test: could not install chromium and chromium-driver (Debian packages) for the browser tests" >&2; exit 1; }; \
+	fi
 	touch $@
 
 # Many machines (main.py --dask tcp://HOST:8786): `make scheduler` on one of them, `make worker

@@ -68,7 +68,8 @@ function shownPeople() {
   let people = state.people.filter((p) => !term || p.name.toLowerCase().includes(term));
   const by = { size: (a, b) => b.count - a.count, unnamed: (a, b) => a.named - b.named,
                doubt: (a, b) => b.doubt - a.doubt, first: () => 0 }[$("sort").value];
-  return people.slice().sort((a, b) => (a.person === b.person ? by(a, b) : b.person - a.person));
+  const exact = (p) => (term && p.name.toLowerCase() === term ? 0 : 1);  // the name typed in full comes first
+  return people.slice().sort((a, b) => exact(a) - exact(b) || b.person - a.person || by(a, b));
 }
 
 function renderPeople() {
@@ -149,6 +150,8 @@ async function answer(reply) {
 async function openPerson(id, keep) {
   person = await api(`/api/folder/${id}`);
   if (!keep) { selected = new Set(); focusIndex = 0; anchor = null; }
+  const here = new Set(person.faces.map((f) => f.id));
+  selected = new Set([...selected].filter((id) => here.has(id)));  // faces moved away meanwhile
   show("person");
   $("name").value = person.name;
   $("facecount").textContent = `${person.faces.length} face${person.faces.length === 1 ? "" : "s"}, most doubtful first`;
@@ -318,7 +321,7 @@ document.addEventListener("keydown", async (e) => {
   const key = e.key;
   if (key === "?") { $("help").hidden = false; return; }
   if (key === "q") { e.preventDefault(); await openQueue(); return; }
-  if (key === "/") { e.preventDefault(); show("overview"); $("search").focus(); return; }
+  if (key === "/") { e.preventDefault(); show("overview"); $("search").focus(); $("search").select(); return; }
   if (key === "e") { e.preventDefault(); await exportDataset(); return; }
   if (key === "Escape") {
     e.preventDefault();
