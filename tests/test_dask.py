@@ -94,7 +94,7 @@ def test_a_killed_run_resumes_on_dask_with_the_same_result(inputs, local_run, tm
                cluster.scheduler_address, "--dask-part", "2"]
     process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     encodings = tmp_path / "Encodings"
-    while process.poll() is None and not (encodings.is_dir() and len(list(encodings.iterdir())) >= 10):
+    while process.poll() is None and not (encodings.is_dir() and len(list(encodings.glob("*.pickle"))) >= 10):
         time.sleep(0.01)
     process.kill()
     process.wait()
