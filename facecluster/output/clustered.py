@@ -43,6 +43,7 @@ OURS_AT_TOP = {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE, REVIEW_HISTORY}
 REWRITTEN = (MANIFEST, REVIEW_PAGE)
 ADDING, JOURNAL = ".adding", ".journal"  # new faces for an edited folder are staged in <folder>.adding/  # rewritten by every command, so never a sign of a person's edit
 PORTRAIT = re.compile(r"^face_(\d+)\.jpg$", re.IGNORECASE)
+FACE_FILE = re.compile(r"^face_(\d+)\.(jpg|txt)$", re.IGNORECASE)  # a portrait or its annotation
 FACES_COLUMNS = [
     "face_id", "cluster", "video", "frame_index", "timestamp", "frame_path", "frame_width", "frame_height",
     "top", "right", "bottom", "left", "portrait_path", "track", "quality",
@@ -292,29 +293,31 @@ class LabelState:
         return [r["face_id"] for r in self.rows if r["face_id"] not in self.folder_of]
 
 
-def read_labels(clustered):
-    """The state of a ClusteredFaces/ folder after a person's review."""
+def read_labels(clustered, rows=None, cache=None):
+    """The state of a ClusteredFaces/ folder after a person's review.
+
+    rows: its faces.csv rows, if already read. cache: a dict kept by a caller that reads the folder again and
+    again (the review app): a folder whose modification time has not changed is not listed again.
+    """
     if not os.path.isdir(clustered):
         raise UserError(f"There is no {clustered} folder; run main.py on your footage first.")
-    state = LabelState(rows=read_faces_csv(clustered))
+    state = LabelState(rows=read_faces_csv(clustered) if rows is None else rows)
     known = {r["face_id"] for r in state.rows}
+    if cache is not None and cache.get("rows") is not state.rows:
+        cache.clear()
+        cache["rows"] = state.rows
     found = {}
-    for root, dirs, files in os.walk(clustered):
-        dirs.sort()
-        relative_root = os.path.relpath(root, clustered)
-        top = relative_root.split(os.sep)[0]
-        for name in sorted(files):
-            relative = os.path.normpath(os.path.join(relative_root, name)).replace(os.sep, "/")
-            match = PORTRAIT.match(name)
-            if top == "." and name in OURS_AT_TOP or top == MONTAGE_FOLDER:
-                continue
-            if match and int(match.group(1)) in known and top != ".":
-                found.setdefault(int(match.group(1)), []).append(top)
-                state.path_of[int(match.group(1))] = relative
-            elif _annotation_of_known(name, known):
-                continue  # an annotation travels with its portrait, or is left behind: the portrait decides
-            else:
-                state.strays.append(relative)
+    pending = ["."]
+    while pending:
+        relative_root = pending.pop()
+        top = relative_root.split("/")[0]
+        dirs, portraits, strays = _scan(clustered, relative_root, top, known, cache)
+        pending += [d if relative_root == "." else f"{relative_root}/{d}" for d in reversed(dirs) if d != MONTAGE_FOLDER or top != "."]
+        for face_id, path in portraits:
+            found.setdefault(face_id, []).append(top)
+            state.path_of[face_id] = path
+        state.strays += strays
+    state.strays.sort()
     for face_id, folders in found.items():
         if len(set(folders)) == 1:
             state.folder_of[face_id] = folders[0]
@@ -324,9 +327,33 @@ def read_labels(clustered):
     return state
 
 
-def _annotation_of_known(name, known):
-    match = PORTRAIT.match(os.path.splitext(name)[0] + ".jpg") if name.lower().endswith(".txt") else None
-    return bool(match) and int(match.group(1)) in known
+def _scan(clustered, relative_root, top, known, cache):
+    """(sub-folders, [(face id, portrait path)], [paths of files not ours]) of one folder, from the cache if its
+    modification time is the cached one."""
+    path = clustered if relative_root == "." else os.path.join(clustered, relative_root)
+    mtime = os.stat(path).st_mtime_ns
+    hit = cache.get(relative_root) if cache is not None else None
+    if hit is not None and hit[0] == mtime:
+        return hit[1]
+    dirs, files = [], []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            (dirs if entry.is_dir(follow_symlinks=False) else files).append(entry.name)
+    prefix = "" if relative_root == "." else relative_root + "/"
+    portraits, strays = [], []
+    for name in sorted(files):
+        if top == "." and name in OURS_AT_TOP:
+            continue
+        match = FACE_FILE.match(name)
+        face_id = int(match.group(1)) if match else None
+        if face_id in known and top != "." and match.group(2).lower() == "jpg":
+            portraits.append((face_id, prefix + name))
+        elif face_id not in known or match.group(2).lower() != "txt":  # an annotation goes with its portrait
+            strays.append(prefix + name)
+    result = (sorted(dirs), portraits, strays)
+    if cache is not None:
+        cache[relative_root] = (mtime, result)
+    return result
 
 
 # A person's operations, as the review app does them: each is the file operation a person could do by hand

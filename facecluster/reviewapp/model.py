@@ -27,6 +27,7 @@ from ..output.clustered import (
     clearest,
     is_named,
     is_person_folder,
+    read_faces_csv,
     read_labels,
     row_box,
     spread_sample,
@@ -53,24 +54,32 @@ def _rms(mean_square_a, mean_square_b, dot):
     return np.sqrt(np.maximum(mean_square_a + mean_square_b - 2 * dot, 0.0))
 
 
+class Faces:
+    """What faces.csv and encodings.pickle say: read again only when a run rewrites them."""
+
+    def __init__(self, workdir):
+        folder = WorkFolder(workdir)
+        self.row_list = read_faces_csv(folder.clustered)
+        self.rows = {r["face_id"]: r for r in self.row_list}
+        self.table = load_collated(folder.collated)
+        self.encoder = encoder_of(self.table)
+        self.key_of = {i: face_key(r["frame_path"], row_box(r)) for i, r in self.rows.items()}
+        self.face_of_key = {k: i for i, k in self.key_of.items()}
+        table_row = {face_key(f, b): i for i, (f, b) in enumerate(zip(
+            (self.table.frames[n].frame_path for n in self.table.frame.tolist()), self.table.boxes.tolist()))}
+        self.table_row = {i: table_row[k] for i, k in self.key_of.items() if k in table_row}
+
+
 class Snapshot:
     """The folders, their faces and the questions worth asking, at one moment."""
 
-    def __init__(self, workdir, covers):
-        folder = WorkFolder(workdir)
+    def __init__(self, workdir, covers, faces=None, listings=None):
+        faces = faces or Faces(workdir)
         self.workdir = workdir
-        self.clustered = folder.clustered
-        self.state = read_labels(self.clustered)
-        self.rows = {r["face_id"]: r for r in self.state.rows}
-        table = load_collated(folder.collated)
-        self.encoder = encoder_of(table)
-        row_of = {face_key(table.frame_of(i).frame_path, table.box(i)): i for i in range(len(table))}
-        self.table_row = {}
-        for face_id, row in self.rows.items():
-            i = row_of.get(face_key(row["frame_path"], row_box(row)))
-            if i is not None:
-                self.table_row[face_id] = i
-        self.table = table
+        self.clustered = WorkFolder(workdir).clustered
+        self.state = read_labels(self.clustered, faces.row_list, listings)
+        self.faces_read = faces
+        self.rows, self.table, self.encoder, self.table_row = faces.rows, faces.table, faces.encoder, faces.table_row
         self.members = {}
         for face_id in sorted(self.state.folder_of):
             self.members.setdefault(self.state.folder_of[face_id], []).append(face_id)
@@ -78,11 +87,15 @@ class Snapshot:
         for name in os.listdir(self.clustered):  # empty folders of a person's own, so they can be named into
             if os.path.isdir(os.path.join(self.clustered, name)) and name not in NOT_PEOPLE:
                 self.by_id.setdefault(folder_id(name), name)
-        self.stats = {name: FolderStats.of(self._encodings(ids)) for name, ids in self.members.items()
-                      if is_person_folder(name) and self._encodings(ids).size}
+        self.stats = {}
+        for name, ids in self.members.items():
+            x = self._encodings(ids)
+            if is_person_folder(name) and x.size:
+                self.stats[name] = FolderStats.of(x)
         self.doubt = self._doubt()
         self.covers = {name: self._cover(name, covers.get(name)) for name in self.members}
         self.different = answers.read_different(workdir)
+        self._people, self._questions = None, {}
 
     def _encodings(self, face_ids):
         rows = [self.table_row[i] for i in face_ids if i in self.table_row]
@@ -117,7 +130,12 @@ class Snapshot:
 
     # What the overview shows
     def people(self):
-        """Every folder that holds faces, person folders first, with what the overview shows of it."""
+        """Every folder that holds faces, person folders first, with what the overview shows of it (computed once)."""
+        if self._people is None:
+            self._people = self._list_people()
+        return self._people
+
+    def _list_people(self):
         found = []
         for name, ids in self.members.items():
             times = [(self.rows[i]["video"], self.rows[i]["timestamp"], i) for i in ids]
@@ -156,24 +174,30 @@ class Snapshot:
         return [i for i in self.members.get(name, []) if self.rows[i]["track"] == track]
 
     def keys(self, face_ids):
-        return sorted(face_key(self.rows[i]["frame_path"], row_box(self.rows[i])) for i in face_ids)
+        return sorted(self.faces_read.key_of[i] for i in face_ids)
 
     # The "same person?" queue
     def _answered(self):
         """Pairs of folders, and (face, folder) pairs, a person already said are different people."""
-        folder_of_key = {face_key(r["frame_path"], row_box(r)): self.state.folder_of.get(r["face_id"])
-                         for r in self.state.rows}
-        face_of_key = {face_key(r["frame_path"], row_box(r)): r["face_id"] for r in self.state.rows}
+        face_of_key, folder_of = self.faces_read.face_of_key, self.state.folder_of
         pairs = set()
         for first, second in self.different:
-            a = {folder_of_key.get(k) for k in first} | {("face", face_of_key.get(k)) for k in first}
-            b = {folder_of_key.get(k) for k in second} | {("face", face_of_key.get(k)) for k in second}
+            a_faces = [face_of_key.get(k) for k in first]
+            b_faces = [face_of_key.get(k) for k in second]
+            a = {folder_of.get(i) for i in a_faces} | {("face", i) for i in a_faces}
+            b = {folder_of.get(i) for i in b_faces} | {("face", i) for i in b_faces}
             pairs |= {(x, y) for x in a for y in b} | {(y, x) for x in a for y in b}
         return pairs
 
     def questions(self, skipped=()):
         """Folder pairs ("same person?"), nearest first, then lone unclustered faces close to a person ("is this X?"),
         down to the encoder's `ask_within`; never one answered "no", nor one skipped in this session."""
+        skipped = frozenset(skipped)
+        if skipped not in self._questions:
+            self._questions = {skipped: self._ask(skipped)}
+        return self._questions[skipped]
+
+    def _ask(self, skipped):
         limit = self.encoder.ask_within
         answered = self._answered()
         names = sorted(self.stats)
@@ -242,6 +266,8 @@ class Review:
         self.history = history
         self._lock = threading.Lock()
         self._snapshot, self._signature = None, None
+        self._faces, self._faces_signature = None, None
+        self._listings = {}  # read_labels' cache of the folders' listings
 
     def _current_signature(self):
         folder = WorkFolder(self.workdir)
@@ -260,6 +286,9 @@ class Review:
         with self._lock:
             signature = self._current_signature()
             if signature != self._signature:
-                self._snapshot = Snapshot(self.workdir, self.history.covers())
+                runs_files = signature[1], signature[4]  # encodings.pickle and faces.csv: a run rewrote them
+                if runs_files != self._faces_signature:
+                    self._faces, self._faces_signature = Faces(self.workdir), runs_files
+                self._snapshot = Snapshot(self.workdir, self.history.covers(), self._faces, self._listings)
                 self._signature = signature
             return self._snapshot
