@@ -110,7 +110,6 @@ def cluster_and_write(table, settings, problems=()):
     clustered = WorkFolder(settings.workdir).clustered
     if os.path.exists(clustered) and is_edited(clustered) and not settings.force:
         print(add_new_faces(table, settings, settings.progress))
-        write_review_page(clustered)
         print(NEXT_STEPS)
         return report(problems)
     assignment = assign_people(table, settings.clustering, settings.workdir)

@@ -18,7 +18,7 @@ def test_a_merge_done_by_moving_files_makes_its_suggestion_disappear(fixtures, t
     def who(folder):
         return {person[int(p.stem[5:])] for p in (clustered / folder).glob("face_*.jpg")}
 
-    result = run_main(["review"], cwd=tmp_path)
+    result = run_main(["review", "--list"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     suggested = merges_in(result.stdout)
     assert suggested, result.stdout
@@ -30,7 +30,7 @@ def test_a_merge_done_by_moving_files_makes_its_suggestion_disappear(fixtures, t
     for path in (clustered / second).iterdir():  # the reviewer follows it in a file manager
         shutil.move(str(path), str(clustered / first / path.name))
     (clustered / second).rmdir()
-    again = run_main(["review"], cwd=tmp_path)
+    again = run_main(["review", "--list"], cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     left = merges_in(again.stdout)
     assert (first, second) not in left and len(left) == len(suggested) - 1
@@ -44,7 +44,7 @@ def test_a_face_moved_into_the_wrong_folder_is_doubtful(fixtures, tmp_path):
     obama = next(r for r in rows if "/obama/" in r["video"])
     target = next(r["portrait_path"].split("/")[0] for r in rows if "/john_salley/" in r["video"])
     shutil.move(str(clustered / obama["portrait_path"]), str(clustered / target / f"face_{obama['face_id']}.jpg"))
-    result = run_main(["review"], cwd=tmp_path)
+    result = run_main(["review", "--list"], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     doubtful = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("  ") and "/face_" in line]
     assert doubtful == [f"{target}/face_{obama['face_id']}.jpg"]  # that face, and no other

@@ -28,6 +28,7 @@ from ..output.clustered import (
     row_box,
 )
 from ..output.portraits import FaceImageGenerator
+from .page import write_review_page
 
 
 def add_new_faces(table, settings, progress=True):
@@ -89,6 +90,7 @@ def add_new_faces(table, settings, progress=True):
     members = {cluster: [i for position, i in enumerate(new) if int(assignment.clusters[anchored + position]) == label]
                for label, cluster in new_clusters.items()}
     add_to_edited(clustered, table, paths, state.rows + rows, members, FaceImageGenerator(progress=progress), workdir)
+    write_review_page(clustered)
     joined = ", ".join(f"{folder}: {n}" for folder, n in sorted(placed.items()))
     return f"Added {len(new)} new faces to {clustered}/, which keeps your edits ({joined})."
 
