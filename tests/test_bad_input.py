@@ -245,7 +245,6 @@ def test_new_files_get_the_mode_the_umask_asks_for(tmp_path, fixtures):
 
 
 def test_a_full_disk_is_one_sentence_and_keeps_what_was_finished(tmp_path):
-    import shutil
     import subprocess
     import sys
 

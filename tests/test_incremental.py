@@ -79,6 +79,8 @@ def test_new_footage_joins_named_folders_and_keeps_every_edit(labeled_first_half
         assert (clustered / [r for r in new_rows if int(r["face_id"]) == face_id][0]["portrait_path"]).is_file()
         if person == "obama":
             assert folder[face_id] == "barack"  # a named person keeps their name
+        if person == "biden":
+            assert folder[face_id] == "_not_needed"  # an ignored person stays ignored
     newcomers = {folder[i] for i, p in who.items() if p in ("alex_lacamoire", "john_simm") and folder[i] != "Unclustered"}
     assert len(newcomers) == 2 and not newcomers & old_folders  # people never seen before get new folders
     for person in ("alex_lacamoire", "john_simm"):

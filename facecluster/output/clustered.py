@@ -34,6 +34,7 @@ UNCLUSTERED_FOLDER = "Unclustered"
 LOW_QUALITY_FOLDER = "LowQuality"
 MONTAGE_FOLDER = "Montage"
 NOT_PEOPLE = (UNCLUSTERED_FOLDER, LOW_QUALITY_FOLDER, MONTAGE_FOLDER)
+NOT_A_FACE_FOLDER = "_not_a_face"  # the review app's bucket of false detections
 FACES_CSV = "faces.csv"
 CLASSES = "classes.txt"
 REVIEW_PAGE = "index.html"
@@ -83,6 +84,12 @@ def clearest(table, ids):
 def is_person_folder(name):
     """A folder of one person: not Unclustered/LowQuality/Montage, and not ignored (a leading '_' or '.')."""
     return name not in NOT_PEOPLE and not name.startswith("_") and not name.startswith(".")
+
+
+def gathers_new_faces(name):
+    """A folder that new footage's faces of the same person join: a person's, or an ignored one ('_crew',
+    _not_wanted: that person stays ignored); not Unclustered, LowQuality, Montage or _not_a_face."""
+    return name not in NOT_PEOPLE and name != NOT_A_FACE_FOLDER and not name.startswith(".")
 
 
 def is_named(name):
@@ -361,7 +368,7 @@ def _scan(clustered, relative_root, top, known, cache):
 # checked before anything moves, applied again after a kill (a step already done is skipped), and inverted.
 #   ["move", from, to]   rename a file or folder (paths relative to ClusteredFaces/)
 #   ["mkdir", path]      make a folder            ["rmdir", path]   remove a folder once it is empty
-NOT_A_FACE = "_not_a_face"  # the detector was wrong: no face is there
+NOT_A_FACE = NOT_A_FACE_FOLDER  # the detector was wrong: no face is there
 NOT_WANTED = "_not_wanted"  # a real face of someone the person does not want as a class
 BUCKETS = (NOT_A_FACE, NOT_WANTED)
 RESERVED = set(NOT_PEOPLE) | {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE, REVIEW_HISTORY}

@@ -2,8 +2,9 @@
 
 Nothing the human did is undone: their portraits stay where they put them,
 and the new faces are added beside them. Every labeled face (a portrait in a
-person's folder) anchors that folder: a new face that clusters with anchors
-goes to the folder most of them are in, so a person named alice stays alice.
+person's folder, or in an ignored `_` folder) anchors that folder: a new face
+that clusters with anchors goes to the folder most of them are in, so a person
+named alice stays alice, and a person put in `_crew` stays ignored.
 New faces that cluster only with each other get new Face_<n> folders.
 """
 
@@ -20,7 +21,7 @@ from ..output.clustered import (
     UNCLUSTERED_FOLDER,
     add_to_edited,
     face_row,
-    is_person_folder,
+    gathers_new_faces,
     numbered_folders,
     person_folder,
     portrait_path,
@@ -49,7 +50,7 @@ def add_new_faces(table, settings, progress=True):
     anchors, anchor_folders = [], []
     for i, row in enumerate(rows_of):
         folder = state.folder_of.get(row["face_id"]) if row else None
-        if folder is not None and is_person_folder(folder):
+        if folder is not None and gathers_new_faces(folder):
             anchors.append(i)
             anchor_folders.append((folder, row["cluster"]))
     new_tracks = link_tracks(table, encoder_of(table).track_distance)
