@@ -172,6 +172,26 @@ def test_class_ids_stay_stable_when_more_people_are_named(reviewed, exported, tm
     assert (workdir / "Dataset" / "classes.txt").read_text().splitlines() == ["biden", "kit_and_rose", "obama", "aaron"]
 
 
+def test_classes_reordered_by_hand_are_kept_and_label_the_faces(reviewed, exported, tmp_path):
+    workdir = tmp_path / "run"
+    shutil.copytree(reviewed[0], workdir)
+    classes = workdir / "Dataset" / "classes.txt"
+    classes.write_text("obama\nbiden\nkit_and_rose\n")  # the README says: edit it to reorder
+    result = run_main(["export", "--val", "0.3"], cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    assert classes.read_text().splitlines() == ["obama", "biden", "kit_and_rose"]
+    assert (workdir / "Dataset" / "obj.names").read_text().splitlines() == ["obama", "biden", "kit_and_rose"]
+    rows = {int(r["face_id"]): r for r in read_csv(workdir / "ClusteredFaces" / "faces.csv")}
+    checked = 0
+    for portrait in (workdir / "ClusteredFaces" / "obama").glob("face_*.jpg"):
+        row = rows[int(portrait.stem[5:])]
+        stem = row["frame_path"].removeprefix("Frames/").removesuffix(".jpg").replace("/", "_")
+        for label in (workdir / "Dataset" / "labels").glob(f"*/{stem}.txt"):
+            assert yolo_line(0, row) in label.read_text().splitlines()  # obama is class 0 now
+            checked += 1
+    assert checked
+
+
 def test_include_unnamed_gives_every_face_a_class(reviewed, exported, tmp_path):
     workdir = tmp_path / "run"
     shutil.copytree(reviewed[0], workdir)

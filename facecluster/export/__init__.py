@@ -61,7 +61,7 @@ def export(workdir=".", clustered=CLUSTERED, out=DATASET, val=0.2, include_unnam
     wanted[CLASSES] = ("text", "".join(n + "\n" for n in names))
     for name in formats:
         wanted.update({path: ("text", text) for path, text in FORMATS[name].files(names, train, valid).items()})
-    dataset.write(out_path, identity, wanted, owned)
+    dataset.write(out_path, identity, wanted, owned, yours_to_edit={CLASSES})  # classes.txt: its order is yours
     return report(chosen, state, names, out_path, clustered_path, len(train), len(valid), blocks, val_blocks)
 
 

@@ -33,13 +33,18 @@ def owned_files(out, identity):
     return recorded["files"]
 
 
-def write(out, identity, wanted, owned):
+def write(out, identity, wanted, owned, yours_to_edit=()):
     """Write `wanted` ({relative path: ("copy", source) or ("text", content)}); remove what an earlier export
-    wrote that is no longer wanted. Nothing is written until every target is known to be ours to write."""
+    wrote that is no longer wanted. Nothing is written until every target is known to be ours to write.
+
+    yours_to_edit: files the person may edit (classes.txt, to reorder the classes) whose new content was
+    made from their edit, so rewriting them keeps it."""
     for relative in wanted:
         target = manifest.inside(out, relative)
         if target is None:
             raise UserError(f"{relative} would lie outside {out}; nothing was written.")
+        if relative in yours_to_edit and os.path.isfile(target) and not os.path.islink(target):
+            continue
         if os.path.exists(target) and not manifest.still_ours(out, relative, owned.get(relative)):
             raise UserError(f"{target} exists and is not a file export wrote (or you changed it); "
                             "move it and export again.")
