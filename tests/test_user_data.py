@@ -78,8 +78,11 @@ def test_export_never_deletes_outside_its_folder_whatever_its_manifest_says(expo
     beside.write_text("keep me too")
     path = exported_run / "Dataset" / ".export-manifest.json"
     recorded = json.loads(path.read_text())
-    for name in (str(outside), "../precious.txt"):
-        recorded["files"][name] = "0" * 64
+    import hashlib
+
+    # The real SHA-256 of each file: only the containment check, not a hash mismatch, can keep them.
+    for name, file in ((str(outside), outside), ("../precious.txt", beside), ("../../" + outside.parent.name + "/precious.txt", outside)):
+        recorded["files"][name] = hashlib.sha256(file.read_bytes()).hexdigest()
     path.write_text(json.dumps(recorded))
     result = run_main(["export"], cwd=exported_run)
     assert result.returncode == 0, result.stderr
