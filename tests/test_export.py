@@ -192,6 +192,16 @@ def test_classes_reordered_by_hand_are_kept_and_label_the_faces(reviewed, export
     assert checked
 
 
+def test_an_export_with_no_class_says_why_and_writes_nothing(tmp_path, fixtures):
+    assert run_main([fixtures / "group"], cwd=tmp_path).returncode == 0  # nobody is named
+    result = run_main(["export"], cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout == "", result.stdout
+    assert result.stderr.strip() == ("Nothing to export: no face has a class yet. Name the people you want (python "
+                                     "main.py review), or give every folder a class with --include-unnamed; nothing "
+                                     "was written.")
+    assert not (tmp_path / "Dataset").exists()
+
+
 def test_include_unnamed_gives_every_face_a_class(reviewed, exported, tmp_path):
     workdir = tmp_path / "run"
     shutil.copytree(reviewed[0], workdir)

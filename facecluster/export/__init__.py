@@ -42,6 +42,13 @@ def export(workdir=".", clustered=CLUSTERED, out=DATASET, val=0.2, include_unnam
     identity = WorkFolder(workdir).identity()
     owned = dataset.owned_files(out_path, identity)
     chosen = select(state, read_index(workdir), include_unnamed, negatives)
+    if not chosen.counts:
+        raise UserError("Nothing to export: no face has a class yet. Name the people you want (python main.py "
+                        "review), or give every folder a class with --include-unnamed; nothing was written.")
+    if not any(chosen.faces.get(f["frame_path"]) for f in chosen.frames):
+        raise UserError(f"Nothing to export: every frame with a named person also holds a face with no class "
+                        f"({plural(chosen.dropped, 'frame')} left out); --include-unnamed keeps them, with those "
+                        "faces as unknown_face; nothing was written.")
     names = stable_class_ids(out_path, chosen.counts)
     class_id = {name: i for i, name in enumerate(names)}
     side, blocks, val_blocks = split_blocks(chosen.frames, val, block_seconds, seed)
