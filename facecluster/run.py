@@ -30,8 +30,11 @@ from .review.page import write_review_page
 from .sampling.frames import FramesGenerator, list_images, source_names, write_index
 
 
-NEXT_STEPS = ("Next: 'python main.py review' opens the review app in your browser (name people, merge, fix), "
-              "then 'python main.py export' writes the training set.")
+def next_steps(workdir):
+    """The run's last line: what a person does next."""
+    where = "" if os.path.abspath(workdir) == os.path.abspath(".") else f" --workdir {workdir}"
+    return (f"Next: 'python main.py review{where}' opens the review app in your browser (name people, merge, fix), "
+            f"then 'python main.py export{where}' writes the training set.")
 
 
 def run(sources, settings):
@@ -110,7 +113,7 @@ def cluster_and_write(table, settings, problems=()):
     clustered = WorkFolder(settings.workdir).clustered
     if os.path.exists(clustered) and is_edited(clustered) and not settings.force:
         print(add_new_faces(table, settings, settings.progress))
-        print(NEXT_STEPS)
+        print(next_steps(settings.workdir))
         return report(problems)
     assignment = assign_people(table, settings.clustering, settings.workdir)
     unclustered = sum(1 for c, r in zip(assignment.clusters.tolist(), assignment.rejected) if c == UNCLUSTERED and not r)
@@ -124,7 +127,7 @@ def cluster_and_write(table, settings, problems=()):
     FaceImageGenerator(progress=settings.progress).generate(table, assignment, settings.workdir, settings.force)
     write_review_page(clustered)
     print(f"Portraits, annotations and montages are in {clustered}/.")
-    print(NEXT_STEPS)
+    print(next_steps(settings.workdir))
     return report(problems)
 
 
