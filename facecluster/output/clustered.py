@@ -313,7 +313,7 @@ def read_labels(clustered, rows=None, cache=None):
     if cache is not None and cache.get("rows") is not state.rows:
         cache.clear()
         cache["rows"] = state.rows
-    found = {}
+    found_in = {}  # face id -> the other top-level folders holding a copy of its portrait
     pending = ["."]
     while pending:
         relative_root = pending.pop()
@@ -321,16 +321,16 @@ def read_labels(clustered, rows=None, cache=None):
         dirs, portraits, strays = _scan(clustered, relative_root, top, known, cache)
         pending += [d if relative_root == "." else f"{relative_root}/{d}" for d in reversed(dirs) if d != MONTAGE_FOLDER or top != "."]
         for face_id, path in portraits:
-            found.setdefault(face_id, []).append(top)
-            state.path_of[face_id] = path
+            if face_id not in state.folder_of:
+                state.folder_of[face_id] = top
+                state.path_of[face_id] = path
+            elif state.folder_of[face_id] != top:
+                found_in.setdefault(face_id, set()).add(top)
         state.strays += strays
     state.strays.sort()
-    for face_id, folders in found.items():
-        if len(set(folders)) == 1:
-            state.folder_of[face_id] = folders[0]
-        else:
-            state.duplicates[face_id] = sorted(set(folders))
-            del state.path_of[face_id]
+    for face_id, others in found_in.items():  # a portrait in two folders is no one's vote
+        state.duplicates[face_id] = sorted(others | {state.folder_of.pop(face_id)})
+        del state.path_of[face_id]
     return state
 
 

@@ -24,7 +24,6 @@ from ..output.clustered import (
     BUCKETS,
     NOT_PEOPLE,
     UNCLUSTERED_FOLDER,
-    clearest,
     is_named,
     is_person_folder,
     read_faces_csv,
@@ -125,8 +124,10 @@ class Snapshot:
         known = [i for i in ids if i in self.table_row]
         if not known:
             return ids[0]
-        best = clearest(self.table, [self.table_row[i] for i in known])
-        return next(i for i in known if self.table_row[i] == best)
+        rows = np.array([self.table_row[i] for i in known])
+        # output/clustered.clearest's rule (the detector's surest, then the sharpest), for a whole folder at once
+        order = np.lexsort((-np.arange(len(rows)), self.table.sharpness[rows], np.round(self.table.scores[rows], 2)))
+        return known[int(order[-1])]
 
     # What the overview shows
     def people(self):
