@@ -1,7 +1,9 @@
 """Bad input: one clear sentence on stderr, a non-zero exit, no traceback, nothing lost."""
 
+import os
 import pickle
 import shutil
+import time
 
 import pytest
 from conftest import ROOT, read_csv, require_unshare, run_main
@@ -153,6 +155,17 @@ def test_a_result_a_human_edited_is_never_overwritten(encoded_run):
     aside = [p for p in encoded_run.iterdir() if p.name.startswith("ClusteredFaces.old-")]
     assert len(aside) == 1 and (aside[0] / "alice").is_dir()
     assert (clustered / "faces.csv").is_file()
+    # Edited again and forced again, at once: a second set-aside folder, never the first one overwritten.
+    (clustered / "Unclustered").rename(clustered / "bob")
+    stamps = [time.strftime("%Y%m%d-%H%M%S", time.localtime(time.time() + k)) for k in range(0, 4)]
+    for stamp in stamps:  # every name the next second or three could take is taken already
+        (encoded_run / f"ClusteredFaces.old-{stamp}").mkdir(exist_ok=True)
+        (encoded_run / f"ClusteredFaces.old-{stamp}" / f"kept-{stamp}.txt").write_text("an earlier set-aside")
+    forced = run_main(["cluster", "--eps", "0.9", "--force"], cwd=encoded_run)
+    assert forced.returncode == 0, forced.stderr
+    assert len([p for p in encoded_run.iterdir() if (p / "bob").is_dir()]) == 1
+    assert (aside[0] / "alice").is_dir()
+    assert all((encoded_run / f"ClusteredFaces.old-{t}" / f"kept-{t}.txt").is_file() for t in stamps)
 
 
 def test_leftovers_of_a_killed_swap_are_cleared_and_edited_results_kept(encoded_run):

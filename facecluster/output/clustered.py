@@ -271,7 +271,7 @@ def replace_folder(staging, folder, edited):
     whole folder under one of the two names.
     """
     if os.path.exists(folder):
-        aside = f"{folder}.old-{time.strftime('%Y%m%d-%H%M%S')}" if edited else f"{folder}.replaced-{os.getpid()}"
+        aside = _free_name(f"{folder}.old-{time.strftime('%Y%m%d-%H%M%S')}") if edited else f"{folder}.replaced-{os.getpid()}"
         os.rename(folder, aside)
         os.rename(staging, folder)
         if edited:
@@ -280,6 +280,15 @@ def replace_folder(staging, folder, edited):
             shutil.rmtree(aside)
     else:
         os.rename(staging, folder)
+
+
+def _free_name(path):
+    """`path`, or `path`-2, -3 ... if taken (two set-asides within one second)."""
+    candidate, n = path, 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = f"{path}-{n}"
+    return candidate
 
 
 def remove_stale_staging(folder):
