@@ -1,6 +1,5 @@
 """Bad input: one clear sentence on stderr, a non-zero exit, no traceback, nothing lost."""
 
-import os
 import pickle
 import shutil
 import time
