@@ -9,6 +9,7 @@ import hmac
 import os
 import secrets
 import sys
+import threading
 import webbrowser
 
 from flask import Flask, abort, jsonify, request
@@ -79,8 +80,9 @@ def serve(workdir, host="127.0.0.1", port=0, open_browser=True):
     server.app = create_app(workdir, token, allowed)
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/?token={token}"
     print(f"The review app is at {url}\n(Ctrl-C stops it; every change is saved as you make it.)", flush=True)
-    if open_browser:
-        webbrowser.open(url)
+    if open_browser and (sys.platform in ("darwin", "win32") or os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        # Only where a window can open (a console browser would take the terminal), and beside the server.
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
