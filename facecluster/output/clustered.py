@@ -43,7 +43,6 @@ REVIEW_HISTORY = ".review-history.json"  # the review app's undo and redo (revie
 OURS_AT_TOP = {FACES_CSV, CLASSES, MANIFEST, REVIEW_PAGE, REVIEW_HISTORY}
 REWRITTEN = (MANIFEST, REVIEW_PAGE)
 ADDING, JOURNAL = ".adding", ".journal"  # new faces for an edited folder are staged in <folder>.adding/  # rewritten by every command, so never a sign of a person's edit
-PORTRAIT = re.compile(r"^face_(\d+)\.jpg$", re.IGNORECASE)
 FACE_FILE = re.compile(r"^face_(\d+)\.(jpg|txt)$", re.IGNORECASE)  # a portrait or its annotation
 FACES_COLUMNS = [
     "face_id", "cluster", "video", "frame_index", "timestamp", "frame_path", "frame_width", "frame_height",
@@ -100,6 +99,11 @@ def is_named(name):
 def numbered_folders(clustered):
     """The n of every Face_<n> folder in `clustered`."""
     return [int(name[5:]) for name in os.listdir(clustered) if re.fullmatch(r"Face_\d+", name)]
+
+
+def free_person_number(clustered, rows):
+    """The n of the next new Face_<n>: past every cluster in faces.csv and every Face_<n> folder there is."""
+    return max([r["cluster"] for r in rows] + numbered_folders(clustered), default=-1) + 1
 
 
 def spread_sample(count, most=25):
@@ -484,7 +488,7 @@ def apply_steps(clustered, steps):
         if kind == "mkdir":
             os.makedirs(path, exist_ok=True)
         elif kind == "rmdir":
-            with contextlib.suppress(FileNotFoundError, OSError):
+            with contextlib.suppress(OSError):
                 os.rmdir(path)  # a folder still holding a file (a person's, meanwhile) stays
         else:
             target = os.path.join(clustered, step[2])

@@ -17,12 +17,12 @@ from ..clustering.tracks import link_tracks
 from ..common.workfolder import WorkFolder
 from ..output.clustered import (
     LOW_QUALITY_FOLDER,
-    PORTRAIT,
+    FACE_FILE,
     UNCLUSTERED_FOLDER,
     add_to_edited,
     face_row,
+    free_person_number,
     gathers_new_faces,
-    numbered_folders,
     person_folder,
     portrait_path,
     read_labels,
@@ -62,8 +62,7 @@ def add_new_faces(table, settings, progress=True):
     for label, (folder, cluster) in zip(assignment.clusters[:anchored].tolist(), anchor_folders):
         if label != UNCLUSTERED:
             votes.setdefault(label, Counter())[(folder, cluster)] += 1
-    used = [r["cluster"] for r in state.rows] + numbered_folders(clustered)
-    next_cluster = max(used, default=-1) + 1
+    next_cluster = free_person_number(clustered, state.rows)
     taken = taken_face_ids(clustered) | {r["face_id"] for r in state.rows}
     next_id = max(taken, default=-1) + 1
     track_offset = max((r["track"] for r in state.rows if r["track"] is not None), default=-1) + 1
@@ -102,7 +101,7 @@ def taken_face_ids(clustered):
     taken = set()
     for _, _, files in os.walk(clustered):
         for name in files:
-            match = PORTRAIT.match(os.path.splitext(name)[0] + ".jpg")
+            match = FACE_FILE.match(name)
             if match:
                 taken.add(int(match.group(1)))
     return taken

@@ -86,12 +86,14 @@ class Snapshot:
         for name in os.listdir(self.clustered):  # empty folders of a person's own, so they can be named into
             if os.path.isdir(os.path.join(self.clustered, name)) and name not in NOT_PEOPLE:
                 self.by_id.setdefault(folder_id(name), name)
-        self.stats = {}
+        self.stats, encodings = {}, {}
         for name, ids in self.members.items():
-            x = self._encodings(ids)
-            if is_person_folder(name) and x.size:
-                self.stats[name] = FolderStats.of(x)
-        self.doubt = self._doubt()
+            if is_person_folder(name):
+                known = [i for i in ids if i in self.table_row]
+                if known:
+                    encodings[name] = (known, self._encodings(known))
+                    self.stats[name] = FolderStats.of(encodings[name][1])
+        self.doubt = self._doubt(encodings)
         self.covers = {name: self._cover(name, covers.get(name)) for name in self.members}
         self.different = answers.read_different(workdir)
         self._people, self._questions = None, {}
@@ -100,12 +102,11 @@ class Snapshot:
         rows = [self.table_row[i] for i in face_ids if i in self.table_row]
         return self.table.encodings[rows] if rows else np.zeros((0, self.table.encodings.shape[1]))
 
-    def _doubt(self):
+    def _doubt(self, encodings):
         """Per face in a person folder: its RMS distance to the rest of its folder (0 when alone)."""
         doubt = {}
         for name, stats in self.stats.items():
-            ids = [i for i in self.members[name] if i in self.table_row]
-            x = self._encodings(ids)
+            ids, x = encodings[name]
             n = len(ids)
             if n < 2:
                 doubt.update({i: 0.0 for i in ids})

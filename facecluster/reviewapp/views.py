@@ -16,9 +16,9 @@ from ..output.clustered import (
     NOT_WANTED,
     UNCLUSTERED_FOLDER,
     is_named,
+    free_person_number,
     is_person_folder,
     name_problem,
-    numbered_folders,
     person_folder,
     plan_move_faces,
     plan_rename,
@@ -147,8 +147,7 @@ def _change(label, plan):
 
 
 def _new_person_name(snapshot):
-    used = numbered_folders(snapshot.clustered) + [r["cluster"] for r in snapshot.state.rows]
-    return person_folder(max(used, default=-1) + 1)
+    return person_folder(free_person_number(snapshot.clustered, snapshot.state.rows))
 
 
 def _target(snapshot, body):
@@ -158,8 +157,6 @@ def _target(snapshot, body):
         return _new_person_name(snapshot)
     if to in ("not_a_face", "not_wanted"):
         return NOT_A_FACE if to == "not_a_face" else NOT_WANTED
-    if to == "unclustered":
-        return UNCLUSTERED_FOLDER
     if isinstance(to, str) and to in snapshot.by_id:
         return snapshot.by_id[to]
     name = body.get("name")
