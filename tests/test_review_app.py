@@ -332,3 +332,16 @@ def test_an_action_killed_half_way_is_finished_on_the_next_start(split_run):
         assert call(url, "/api/state")[1]["history"]["undo"] == 1
     assert not (clustered / names[1]).exists()
     assert len(list((clustered / names[0]).glob("face_*.jpg"))) == sum(1 for f in state.folder_of.values() if f in names[:2])
+
+
+def test_a_port_in_use_is_one_sentence(split_run):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_main(["review", "--no-browser", "--port", port, "--workdir", split_run], cwd=split_run)
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.strip() == (f"Cannot listen on 127.0.0.1 port {port}: it is in use or not this computer's; "
+                                     "choose another --port (or leave it out for a free one) or --host.")

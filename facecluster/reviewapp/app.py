@@ -5,7 +5,9 @@ sets; changes need it in the X-Token header too, so another site cannot make the
 header naming this server (a page elsewhere cannot reach it through a DNS name pointed at 127.0.0.1).
 """
 
+import contextlib
 import hmac
+import io
 import os
 import secrets
 import sys
@@ -69,12 +71,17 @@ def create_app(workdir, token, allowed_hosts):
 
 def serve(workdir, host="127.0.0.1", port=0, open_browser=True):
     """Run the app until Ctrl-C; print its address (with the secret) first."""
+    token = secrets.token_urlsafe(24)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):  # werkzeug's own two lines and exit: ours is one sentence
+            server = make_server(host, port, None, threaded=True)
+    except (SystemExit, OSError):
+        raise UserError(f"Cannot listen on {host} port {port}: it is in use or not this computer's; choose another "
+                        "--port (or leave it out for a free one) or --host.") from None
+    port = server.server_port
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(f"Warning: the review app listens on {host}, so other computers can reach it; anyone with the "
               "printed address can change your folders.", file=sys.stderr)
-    token = secrets.token_urlsafe(24)
-    server = make_server(host, port, None, threaded=True)
-    port = server.server_port
     shown = f"[{host}]" if ":" in host else host
     allowed = {f"{h}:{port}" for h in LOOPBACK} | {f"{shown}:{port}"}
     server.app = create_app(workdir, token, allowed)
