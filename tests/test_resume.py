@@ -86,11 +86,18 @@ def test_killed_again_and_again_while_adding_to_an_edited_folder_ends_as_an_unin
                 lambda: (staging / ".journal").exists(), lambda: (staging / ".journal").exists()
                 and len(list(staging.rglob("*.jpg"))) < 20]
     kills = 0
+
+    def fired(trigger):
+        try:
+            return trigger()
+        except FileNotFoundError:  # the staging folder went away between two looks: the run is moving it in
+            return False
+
     for trigger in triggers:
         process = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "second.avi", "--no-progress"], cwd=killed,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 300
-        while process.poll() is None and not trigger() and time.time() < deadline:
+        while process.poll() is None and not fired(trigger) and time.time() < deadline:
             time.sleep(0.002)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
